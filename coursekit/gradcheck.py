@@ -1,0 +1,153 @@
+"""Numerical gradient checking: does ``backward`` agree with finite differences?
+
+Works on any layer, loss or network with the course's interface (students' own
+classes included): layers have ``forward(x)`` and ``backward(grad_out)``; losses
+have ``forward(prediction, target)`` and ``backward()``. Parameters are found via
+``parameters()``/``gradients()`` or as attribute pairs such as ``W``/``dW``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import numpy as np
+
+# Thresholds for ``relative_error`` in float64 with centred differences (as in CS231n).
+SMOOTH_THRESHOLD = 1e-7
+KINK_THRESHOLD = 1e-5
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """max_i |a_i - n_i| / max(1e-8, |a_i| + |n_i|): scale-free, so one threshold fits all."""
+    analytic, numeric = np.asarray(analytic, float), np.asarray(numeric, float)
+    if analytic.shape != numeric.shape:
+        raise ValueError(f"gradient has shape {analytic.shape} but the parameter it belongs to "
+                         f"has shape {numeric.shape}; they must match.")
+    if analytic.size == 0:
+        return 0.0
+    return float(np.max(np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))))
+
+
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5,
+                       indices: np.ndarray | None = None) -> np.ndarray:
+    """Centred differences (f(x+h) - f(x-h)) / 2h of the scalar ``f()`` w.r.t. ``x``, in place.
+
+    ``x`` is nudged and restored entry by entry, so ``f`` must read it (not a copy).
+    Only the flat ``indices`` are computed when given (the rest stay 0).
+    """
+    if x.dtype != np.float64:
+        raise TypeError(f"numerical gradients need float64 (got {x.dtype}): with float32, "
+                        "rounding swamps the finite differences.")
+    grad = np.zeros_like(x)
+    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
+    for i in range(x.size) if indices is None else indices:
+        original = flat_x[i]
+        flat_x[i] = original + h
+        plus = f()
+        flat_x[i] = original - h
+        minus = f()
+        flat_x[i] = original
+        flat_grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _to_float64(obj: object, seen: set[int] | None = None) -> None:
+    """Convert every floating-point array held by ``obj`` (recursively) to float64, in place."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or not hasattr(obj, "__dict__"):
+        return
+    seen.add(id(obj))
+    for name, value in vars(obj).items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            setattr(obj, name, value.astype(np.float64))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                _to_float64(item, seen)
+        else:
+            _to_float64(value, seen)
+
+
+Getter = Callable[[], np.ndarray]
+
+
+def _named_parameters(obj: object, prefix: str = "") -> list[tuple[str, Getter, Getter]]:
+    """(name, parameter getter, gradient getter) for every parameter of ``obj``.
+
+    Getters, not arrays: a layer may replace its arrays (e.g. ``self.dW = ...``) on backward.
+    """
+    if callable(getattr(obj, "parameters", None)) and callable(getattr(obj, "gradients", None)):
+        return [(f"{prefix}param{k}", (lambda k=k: obj.parameters()[k]),
+                 (lambda k=k: obj.gradients()[k])) for k in range(len(obj.parameters()))]
+    if isinstance(getattr(obj, "layers", None), (list, tuple)):
+        return [entry for k, layer in enumerate(obj.layers)
+                for entry in _named_parameters(layer, f"{prefix}layers[{k}].")]
+    found = []
+    for name, value in vars(obj).items() if hasattr(obj, "__dict__") else ():
+        if isinstance(value, np.ndarray) and isinstance(getattr(obj, "d" + name, None), np.ndarray):
+            found.append((prefix + name, (lambda name=name: getattr(obj, name)),
+                          (lambda name=name: getattr(obj, "d" + name))))
+    return found
+
+
+def gradcheck(obj: object, x: np.ndarray, target: np.ndarray | None = None, *, loss: object = None,
+              seed: int = 0, h: float = 1e-5, max_entries: int = 400) -> dict[str, float]:
+    """Relative error between ``obj``'s analytic gradients and centred differences.
+
+    - a layer or net: ``gradcheck(layer, x)`` checks L = sum(forward(x) * G) for a random G;
+    - a layer or net with a loss: ``gradcheck(net, x, y, loss=CrossEntropyLoss())``;
+    - a loss: ``gradcheck(loss, prediction, target)``.
+    Returns {"input": error, "<parameter>": error, ...}. Works on a float64 deep copy, so
+    the object you pass is left untouched. Arrays with more than ``max_entries`` entries are
+    checked at that many random entries.
+    """
+    obj, loss = copy.deepcopy(obj), copy.deepcopy(loss)
+    for item in (obj, loss):
+        if item is not None:
+            _to_float64(item)
+    x = np.array(x, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    is_loss = target is not None and loss is None
+
+    if is_loss:
+        def scalar() -> float:
+            return float(obj.forward(x, target))
+        scalar()
+        analytic_input = obj.backward()
+    else:
+        out = obj.forward(x)
+        weights = rng.standard_normal(np.shape(out))
+
+        def scalar() -> float:
+            result = obj.forward(x)
+            return float(loss.forward(result, target)) if loss is not None else float(np.sum(result * weights))
+        if loss is not None:
+            loss.forward(out, target)
+            upstream = loss.backward()
+        else:
+            upstream = weights
+        analytic_input = obj.backward(upstream)
+
+    def pick(array: np.ndarray) -> np.ndarray | None:
+        return None if array.size <= max_entries else rng.choice(array.size, max_entries, replace=False)
+
+    errors: dict[str, float] = {}
+    if analytic_input is not None:
+        idx = pick(x)
+        numeric = numerical_gradient(scalar, x, h, idx)
+        analytic = np.asarray(analytic_input, float)
+        if idx is not None:
+            analytic, numeric = analytic.reshape(-1)[idx], numeric.reshape(-1)[idx]
+        errors["input"] = relative_error(analytic, numeric)
+    params = _named_parameters(obj)
+    # Copy every analytic gradient before nudging anything: later forward calls overwrite caches.
+    analytic_params = {name: np.array(get_grad(), dtype=float) for name, _, get_grad in params}
+    for name, get_param, _ in params:
+        param = get_param()
+        idx = pick(param)
+        numeric = numerical_gradient(scalar, param, h, idx)
+        analytic = analytic_params[name]
+        if idx is not None:
+            analytic, numeric = analytic.reshape(-1)[idx], numeric.reshape(-1)[idx]
+        errors[name] = relative_error(analytic, numeric)
+    return errors

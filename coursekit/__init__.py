@@ -4,8 +4,15 @@ Everything here ships with the student notebooks and contains no exercise answer
 (the answer key lives in ``solutions/``, which students never receive).
 """
 
-from .datasets import (make_blobs, make_circles, make_moons, make_regression_1d, make_two_class,
-                       make_xor, train_val_split)
+from .datasets import (
+                       make_blobs,
+                       make_circles,
+                       make_moons,
+                       make_regression_1d,
+                       make_two_class,
+                       make_xor,
+                       train_val_split,
+)
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .mnist import load_mnist
 from .notebook import add_to_class

@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions import (CrossEntropyLoss, Linear, Net, ReLU, Softmax, SquaredErrorLoss, Tanh, fit,
-                       iterate_minibatches, train_epoch)
+from solutions import (
+    CrossEntropyLoss,
+    Linear,
+    Net,
+    ReLU,
+    Softmax,
+    SquaredErrorLoss,
+    Tanh,
+    fit,
+    iterate_minibatches,
+    train_epoch,
+)
 
 
 def small_net():

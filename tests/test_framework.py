@@ -5,8 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions import (CrossEntropyLoss, Linear, Net, ReLU, Softmax, Tanh, ZeroOneLoss, fit,
-                       get_loss_acc, iterate_minibatches, train_epoch)
+from solutions import (
+    CrossEntropyLoss,
+    Linear,
+    Net,
+    ReLU,
+    Softmax,
+    Tanh,
+    ZeroOneLoss,
+    fit,
+    get_loss_acc,
+    iterate_minibatches,
+    train_epoch,
+)
 
 
 def one_hot(labels, n_classes):

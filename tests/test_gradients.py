@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 
 from coursekit.gradcheck import KINK_THRESHOLD, SMOOTH_THRESHOLD, gradcheck, relative_error
-from solutions import (AbsoluteErrorLoss, CrossEntropyLoss, Linear, LogisticLoss, Net, ReLU,
-                       Sigmoid, Softmax, SquaredErrorLoss, Tanh)
+from solutions import (
+    AbsoluteErrorLoss,
+    CrossEntropyLoss,
+    Linear,
+    LogisticLoss,
+    Net,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    SquaredErrorLoss,
+    Tanh,
+)
 
 
 @pytest.mark.parametrize("layer", [Linear(5, 3, rng=0), Tanh(), Sigmoid(), Softmax()],

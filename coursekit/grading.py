@@ -1,0 +1,112 @@
+"""Checks for the notebooks' test cells: clear messages, honest comparisons.
+
+Design notes (why it looks like this):
+- Every comparison uses references bound when this module is first imported (in the
+  notebook's first, locked cell), so a notebook that later replaces ``np.allclose`` or
+  ``math.isclose`` cannot change what the tests compute. Test cells re-import the names
+  they use, so rebinding ``check_close`` in the notebook's namespace does not help either.
+- ``quiet()`` hides warnings raised by student code under test: nbgrader scores a test cell 0
+  when anything reaches stderr, and a correct answer that warns must not lose points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+# Bound once, at import: later monkeypatching of numpy or math does not reach these.
+_array = np.array
+_errstate = np.errstate
+_isfinite = math.isfinite
+_NUMPY_FUNCTIONS = ("allclose", "isclose", "array_equal", "abs", "max", "min", "sum", "mean",
+                    "exp", "log", "argmax", "all", "any", "isfinite", "asarray", "array")
+_NUMPY_SNAPSHOT = {name: getattr(np, name) for name in _NUMPY_FUNCTIONS}
+_TESTING_SNAPSHOT = {name: getattr(np.testing, name) for name in ("assert_allclose", "assert_array_equal")}
+
+
+def check_untampered() -> None:
+    """Fail if the notebook replaced NumPy functions that tests and students rely on."""
+    for name, original in _NUMPY_SNAPSHOT.items():
+        if getattr(np, name, None) is not original:
+            raise AssertionError(f"numpy.{name} was replaced in this notebook; graded tests do not "
+                                 "run on a modified NumPy. Remove the assignment and restart the kernel.")
+    for name, original in _TESTING_SNAPSHOT.items():
+        if getattr(np.testing, name, None) is not original:
+            raise AssertionError(f"numpy.testing.{name} was replaced in this notebook; remove the "
+                                 "assignment and restart the kernel.")
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Run student code without letting warnings reach stderr (nbgrader scores stderr as 0)."""
+    with warnings.catch_warnings(), _errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _as_float_list(value: Any, what: str) -> tuple[tuple[int, ...], list[float]]:
+    try:
+        array = _array(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"{what}: expected numbers, got {type(value).__name__} ({error}).") from None
+    return tuple(array.shape), array.reshape(-1).tolist()
+
+
+def check_shape(actual: Any, expected: Sequence[int], what: str, hint: str = "") -> None:
+    check_untampered()
+    shape = tuple(getattr(actual, "shape", ()))
+    if shape != tuple(expected):
+        raise AssertionError(f"{what}: expected shape {tuple(expected)}, got {shape}. {hint}".rstrip())
+
+
+def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: float = 1e-5,
+                atol: float = 1e-8) -> None:
+    """Assert ``actual`` equals ``expected`` (same shape, elementwise within tolerance).
+
+    The comparison runs in plain Python floats on the values themselves.
+    """
+    check_untampered()
+    if actual is None:
+        raise AssertionError(f"{what}: got None. Did you forget to return the result?")
+    expected_shape, expected_values = _as_float_list(expected, what)
+    actual_shape, actual_values = _as_float_list(actual, what)
+    if actual_shape != expected_shape:
+        raise AssertionError(f"{what}: expected shape {expected_shape}, got {actual_shape}. "
+                             f"{hint}".rstrip())
+    worst, worst_at = 0.0, -1
+    for k, (a, e) in enumerate(zip(actual_values, expected_values)):
+        if not _isfinite(a):
+            if a == e:
+                continue
+            raise AssertionError(f"{what}: got {a} at flat index {k}, expected {e}. "
+                                 "Look for an overflow (e.g. exp of a large number) or a log of 0. "
+                                 f"{hint}".rstrip())
+        error = abs(a - e)
+        if error > atol + rtol * abs(e) and error > worst:
+            worst, worst_at = error, k
+    if worst_at >= 0:
+        raise AssertionError(f"{what}: wrong values, e.g. {actual_values[worst_at]:.6g} at flat index "
+                             f"{worst_at} where {expected_values[worst_at]:.6g} was expected. "
+                             f"{hint}".rstrip())
+
+
+def check(condition: bool, message: str) -> None:
+    """``assert`` that also refuses to run on a tampered NumPy, with a message for the student."""
+    check_untampered()
+    if not bool(condition):
+        raise AssertionError(message)
+
+
+def check_raises(error: type[BaseException], function: Callable[[], Any], message: str) -> None:
+    check_untampered()
+    try:
+        with quiet():
+            function()
+    except error:
+        return
+    raise AssertionError(message)

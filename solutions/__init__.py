@@ -6,8 +6,7 @@ Instructors and tests only; nothing here ships to students (a test enforces it).
 from coursekit.gradcheck import gradcheck
 
 from .layers import Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
-from .losses import (AbsoluteErrorLoss, CrossEntropyLoss, LogisticLoss, SquaredErrorLoss,
-                     ZeroOneLoss)
+from .losses import AbsoluteErrorLoss, CrossEntropyLoss, LogisticLoss, SquaredErrorLoss, ZeroOneLoss
 from .net import Net
 from .training import History, fit, get_loss_acc, iterate_minibatches, train_epoch
 

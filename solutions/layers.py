@@ -44,9 +44,20 @@ class Layer:
         return []
 
     def update(self, lr: float) -> None:
-        # In place, so the optimiser never has to know where a parameter lives.
+        """One gradient-descent step, in place: param <- param - lr * grad."""
         for param, grad in zip(self.parameters(), self.gradients()):
-            param -= lr * grad
+            # Scaling into a reused buffer instead of allocating lr * grad every step: for
+            # large layers that allocation (and its page faults) costs as much as a matmul.
+            step = self._step_buffer(param)
+            np.multiply(grad, lr, out=step)
+            param -= step
+
+    def _step_buffer(self, param: np.ndarray) -> np.ndarray:
+        buffers = self.__dict__.setdefault("_step_buffers", {})
+        buffer = buffers.get(id(param))
+        if buffer is None or buffer.shape != param.shape or buffer.dtype != param.dtype:
+            buffer = buffers[id(param)] = np.empty_like(param)
+        return buffer
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -76,7 +87,9 @@ class Linear(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_batch(x, self, self.n_in)
         self.x = x if x.dtype == self.W.dtype else x.astype(self.W.dtype)
-        return self.x @ self.W.T + self.b
+        out = self.x @ self.W.T
+        out += self.b
+        return out
 
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Store dW, db; return dL/dx unless ``input_grad`` is False (first layer of a net)."""

@@ -18,14 +18,15 @@ import os
 import resource
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the answer key lives at the root
 
-from coursekit import load_mnist  # noqa: E402
-from solutions import CrossEntropyLoss, Linear, Net, ReLU, Softmax, fit, train_epoch  # noqa: E402
+from coursekit import load_mnist
+from solutions import CrossEntropyLoss, Linear, Net, ReLU, Softmax, fit, train_epoch
 
 BATCH = 64
 ARCHITECTURES = [(784, 128, 10), (784, 256, 128, 10)]
@@ -35,7 +36,7 @@ def blas_threads() -> int:
     try:
         from threadpoolctl import threadpool_info
         return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
-    except Exception:  # threadpoolctl is optional; OpenBLAS defaults to one thread per core
+    except (ImportError, KeyError, ValueError):  # threadpoolctl is optional; OpenBLAS defaults to one thread per core
         return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
 
 
@@ -56,14 +57,14 @@ def _timed(function) -> float:
 
 def epoch_flops(sizes: tuple[int, ...], samples: int) -> float:
     """Multiply-adds x2 of forward (x W^T), dW and dx; the first layer needs no dx."""
-    per_sample = sum(2 * a * b for a, b in zip(sizes, sizes[1:]))
+    per_sample = sum(2 * a * b for a, b in pairwise(sizes))
     first = 2 * sizes[0] * sizes[1]
     return samples * (3 * per_sample - first)
 
 
 def make_net(sizes: tuple[int, ...], seed: int = 0) -> Net:
     net = Net()
-    for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+    for k, (n_in, n_out) in enumerate(pairwise(sizes)):
         net.add(Linear(n_in, n_out, rng=seed + k))
         net.add(ReLU() if k < len(sizes) - 2 else Softmax())
     return net
@@ -85,7 +86,7 @@ def time_torch(sizes, x, y, epochs: int, threads: int) -> float | None:
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     layers = []
-    for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+    for k, (n_in, n_out) in enumerate(pairwise(sizes)):
         layers.append(torch.nn.Linear(n_in, n_out))
         if k < len(sizes) - 2:
             layers.append(torch.nn.ReLU())

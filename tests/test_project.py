@@ -1,0 +1,79 @@
+"""The promises the README makes: its commands, its pins, what ships to students."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from solutions import CrossEntropyLoss, Linear, Net, ReLU, Softmax, fit, get_loss_acc
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_command(marker: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    match = re.search(rf"<!-- {marker} -->\n```bash\n(.+?)\n```", text)
+    assert match, f"README.md lost the code block after <!-- {marker} -->"
+    return match.group(1)
+
+
+def test_quick_start_opens_the_first_lesson_in_jupyterlab():
+    setup = readme_command("setup-command")
+    assert setup.startswith("python3 -m venv .venv && .venv/bin/pip install -r requirements.txt")
+    lesson = setup.rsplit("jupyter lab ", 1)[1]
+    assert (ROOT / lesson).is_file(), f"the quick start opens {lesson}, which does not exist"
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "command_after test-command" in script and 'eval "$tests"' in script
+    assert readme_command("test-command") == ".venv/bin/python -m pytest"
+
+
+def test_every_requirement_is_pinned():
+    lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    packages = [line for line in lines if line and not line.startswith("-e")]
+    assert packages and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", p) for p in packages), packages
+
+
+def test_only_the_student_toolkit_is_installable():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert config["tool"]["setuptools"]["packages"] == ["coursekit"]
+
+
+def test_the_toolkit_never_imports_the_answer_key():
+    for path in (ROOT / "coursekit").rglob("*.py"):
+        assert not re.search(r"^\s*(from|import)\s+solutions\b", path.read_text(), re.M), path
+
+
+def test_no_tracked_file_is_large_or_holds_notebook_outputs():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    for name in tracked:
+        path = ROOT / name
+        if path.is_file():
+            assert path.stat().st_size < 3_000_000, f"{name} is larger than 3 MB"
+
+
+def test_fit_records_what_the_lab_needs(rng):
+    x = rng.normal(size=(120, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 120)
+    net = Net(Linear(6, 8, rng=0), ReLU(), Linear(8, 3, rng=1), Softmax())
+    history = fit(net, x[:100], y[:100], epochs=4, batch_size=16, lr=0.1, validation=(x[100:], y[100:]))
+    assert len(history.train_loss) == len(history.val_acc) == len(history.max_abs_weight) == 4
+    assert history.max_abs_weight[-1] == [float(np.abs(net.layers[0].W).max()),
+                                          float(np.abs(net.layers[2].W).max())]
+    assert (history.val_loss[-1], history.val_acc[-1]) == get_loss_acc(net, x[100:], y[100:],
+                                                                       CrossEntropyLoss())
+
+
+def test_evaluation_in_chunks_equals_one_pass(rng):
+    x = rng.normal(size=(1000, 6)).astype(np.float64)
+    y = rng.integers(0, 3, 1000)
+    net = Net(Linear(6, 3, rng=0, dtype=np.float64), Softmax())
+    whole = get_loss_acc(net, x, y, CrossEntropyLoss(), batch_size=1000)
+    chunked = get_loss_acc(net, x, y, CrossEntropyLoss(), batch_size=64)
+    assert chunked[1] == whole[1] and abs(chunked[0] - whole[0]) < 1e-12

@@ -65,7 +65,7 @@ def check_agreement(namespace: dict) -> list[str]:
         _close("CrossEntropyLoss.backward", theirs.backward(), ours.backward())
         checked.append("CrossEntropyLoss")
     if callable(namespace.get("softmax")):
-        z = rng.normal(size=(5, 3)) * 100
+        z = rng.normal(size=(5, 3)) * 1000  # large logits: a naive softmax overflows
         _close("softmax", namespace["softmax"](z.copy()), solutions.Softmax().forward(z))
         checked.append("softmax")
     if callable(namespace.get("cross_entropy")):

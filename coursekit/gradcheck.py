@@ -39,16 +39,17 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5,
     if x.dtype != np.float64:
         raise TypeError(f"numerical gradients need float64 (got {x.dtype}): with float32, "
                         "rounding swamps the finite differences.")
-    grad = np.zeros_like(x)
-    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-    for i in range(x.size) if indices is None else indices:
-        original = flat_x[i]
-        flat_x[i] = original + h
+    grad = np.zeros(x.shape)
+    for flat_index in range(x.size) if indices is None else indices:
+        # Index x itself (not a flattened copy): x may be a non-contiguous view.
+        i = np.unravel_index(flat_index, x.shape)
+        original = x[i]
+        x[i] = original + h
         plus = f()
-        flat_x[i] = original - h
+        x[i] = original - h
         minus = f()
-        flat_x[i] = original
-        flat_grad[i] = (plus - minus) / (2 * h)
+        x[i] = original
+        grad[i] = (plus - minus) / (2 * h)
     return grad
 
 

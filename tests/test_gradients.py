@@ -105,3 +105,13 @@ def test_relative_error_is_scale_free():
     a = np.array([1.0, -2.0, 3.0])
     assert relative_error(a, a) == 0.0
     assert relative_error(a * 1e6, a * 1e6 * (1 + 1e-9)) == pytest.approx(relative_error(a, a * (1 + 1e-9)))
+
+
+def test_numerical_gradient_works_on_a_transposed_view():
+    from coursekit.gradcheck import numerical_gradient
+
+    base = np.arange(6, dtype=np.float64).reshape(2, 3)
+    view = base.T  # not contiguous: a flattened copy would never be nudged
+    grad = numerical_gradient(lambda: float(np.sum(view**2)), view)
+    np.testing.assert_allclose(grad, 2 * view, rtol=1e-8)
+    assert np.array_equal(base, np.arange(6).reshape(2, 3))  # restored

@@ -29,6 +29,8 @@ def _linear_pair(cls, rng, n_in=5, n_out=3):
     ours.W[...] = rng.normal(size=ours.W.shape)
     ours.b[...] = rng.normal(size=ours.b.shape)
     theirs.W, theirs.b = ours.W.copy(), ours.b.copy()
+    # A float32 copy (like solutions/ by default) would round its gradients: compare in float64.
+    theirs.dW, theirs.db = np.zeros_like(theirs.W), np.zeros_like(theirs.b)
     return theirs, ours
 
 

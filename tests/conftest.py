@@ -19,3 +19,26 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+# --- Notebook tests (tests/notebook_course.py): one temp nbgrader course per assignment -------
+
+@pytest.fixture(scope="session")
+def course_run(tmp_path_factory):
+    """Lazily generates, executes and autogrades each assignment once per session."""
+    from notebook_course import CourseRun
+
+    return CourseRun(tmp_path_factory)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how long notebooks took, so CI logs show any drift towards the 60 s budget."""
+    from notebook_course import TIME_BUDGET_SECONDS, TIMINGS
+
+    if not TIMINGS:
+        return
+    terminalreporter.section(f"notebook timings (budget {TIME_BUDGET_SECONDS:.0f} s per source "
+                             "notebook on 2 cores; reported, not asserted)")
+    width = max(len(what) for what, _, _ in TIMINGS)
+    for what, seconds, note in TIMINGS:
+        terminalreporter.write_line(f"{what:<{width}}  {seconds:7.1f} s  {note}".rstrip())

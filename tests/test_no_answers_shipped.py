@@ -1,0 +1,182 @@
+"""No answer-key code reaches what students receive: ``lessons/``, ``lab/`` and ``coursekit/``.
+
+- Nothing shipped imports ``solutions`` (and no notebook does, sources included: AUTHORING.md).
+- No file of ``solutions/`` is copied into a shipped folder.
+- The lab's student version implements no framework: every ``backward`` is a stub.
+- ``coursekit`` (installed for students from day one) has no function whose body is a
+  ``solutions/`` function or an exercise answer of any notebook.
+- A student notebook has no function whose body is an answer of this or a later notebook of
+  the same assignment (lessons are released in order, so a recap may only show answers whose
+  deadline has passed), and none that copies ``solutions/`` unless an earlier notebook showed
+  it already. The lab comes after all lessons: lessons may show what the lab asks students to
+  bring (their own framework).
+
+Bodies are compared as ASTs (``ast.dump``, docstring dropped, parameters renamed by position),
+so reformatting or renaming ``grad_out`` does not hide a copy. Small bodies give nothing away:
+an exercise's answer counts from ``MIN_ANSWER_SIZE`` AST nodes (``return grad * self.positive``),
+a function of ``solutions/`` from ``MIN_KEY_SIZE`` (plumbing such as ``return [self.W, self.b]``
+or ``return f"{type(self).__name__}()"`` is not an answer unless an exercise asks for it).
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+
+import notebook_course as nc
+import pytest
+
+MIN_ANSWER_SIZE = 6  # `return grad_out * self.positive` (ReLU.backward) has 6 nodes
+MIN_KEY_SIZE = 10  # above `return self.forward(x).argmax(axis=1)` (9 nodes)
+SOLUTIONS = nc.ROOT / "solutions"
+COURSEKIT = nc.ROOT / "coursekit"
+
+
+def _shipped_files() -> list:
+    """Files students receive: the release folders and the toolkit."""
+    files = []
+    for assignment in nc.assignments():
+        files += nc.tree_files(nc.ROOT / assignment, nc.markers().ignore).values()
+    files += sorted(p for p in COURSEKIT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return files
+
+
+SHIPPED = _shipped_files()
+CODE_FILES = [p for p in SHIPPED if p.suffix in (".py", ".ipynb")] + \
+    [ref.source_path for ref in nc.source_notebooks()]
+
+
+def _rel(path) -> str:
+    return path.relative_to(nc.ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", CODE_FILES, ids=[_rel(p) for p in CODE_FILES])
+def test_code_does_not_import_the_answer_key(path):
+    found = []
+    if path.suffix == ".py":
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = [f"imports {imp}" for imp in nc.imports_solutions(tree)]
+    else:
+        nb = nc.read_notebook(path)
+        for index, label, tree in nc.code_cell_trees(nb):
+            imports = (nc.text_imports_solutions(nb.cells[index].source)
+                       if isinstance(tree, SyntaxError) else nc.imports_solutions(tree))
+            found += [f"{label} imports {imp}" for imp in imports]
+    assert not found, (f"{_rel(path)} uses the answer key `solutions`, which students never get "
+                       "(and tests must not lean on): " + "; ".join(found))
+
+
+def test_no_solutions_file_is_copied_into_shipped_folders():
+    originals = {nc.normalise_text(p.read_text(encoding="utf-8")): _rel(p)
+                 for p in sorted(SOLUTIONS.rglob("*.py")) if p.read_text(encoding="utf-8").strip()}
+    copies = []
+    for path in SHIPPED:
+        if "solutions" in path.relative_to(nc.ROOT).parts[1:]:
+            copies.append(f"{_rel(path)} (a folder named solutions)")
+            continue
+        try:
+            text = nc.normalise_text(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            continue
+        if text in originals:
+            copies.append(f"{_rel(path)} is a copy of {originals[text]}")
+    assert not copies, "answer-key files in what students receive:\n" + "\n".join(copies)
+
+
+LAB_STUDENTS = nc.student_notebooks("lab")
+
+
+def _is_stub(node: ast.FunctionDef) -> bool:
+    body = nc.body_statements(node)
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
+@pytest.mark.parametrize("ref", LAB_STUDENTS, ids=str)
+def test_lab_student_version_implements_no_framework(ref):
+    nb = nc.read_notebook(ref.student_path)
+    implemented = []
+    for index, label, tree in nc.code_cell_trees(nb):
+        if isinstance(tree, SyntaxError):
+            implemented.append(f"{label} does not parse: {tree}")
+            continue
+        if nc.is_test_cell(nb.cells[index]):
+            continue  # stand-ins inside a test cell (AUTHORING.md) are test doubles
+        for node, body in nc.function_bodies(tree, label):
+            if node.name == "backward" and not _is_stub(node):
+                implemented.append(body.where)
+    assert not implemented, (f"{ref.id}: the lab's student version implements backward in "
+                             f"{implemented}; students bring their own framework (keep only "
+                             "`raise NotImplementedError()` stubs).")
+
+
+# --- Function bodies ------------------------------------------------------------------------
+
+
+@cache
+def solutions_bodies() -> dict[str, str]:
+    return {b.dump: b.where for b in nc.python_file_bodies(SOLUTIONS) if b.size >= MIN_KEY_SIZE}
+
+
+@cache
+def source_nb(ref: nc.NotebookRef) -> dict | None:
+    try:
+        return nc.read_notebook(ref.source_path)
+    except (OSError, ValueError, KeyError):  # unreadable: test_notebooks.py reports it
+        return None
+
+
+@cache
+def answers_of(ref: nc.NotebookRef) -> dict[str, str]:
+    nb = source_nb(ref)
+    return {} if nb is None else {b.dump: b.where for b in nc.answer_bodies(nb, f"source/{ref.id}")
+                                  if b.size >= MIN_ANSWER_SIZE}
+
+
+@cache
+def functions_of_source(ref: nc.NotebookRef) -> set[str]:
+    """Bodies and qualified names of every function a source notebook shows or asks for."""
+    nb = source_nb(ref)
+    bodies = [] if nb is None else nc.notebook_bodies(nb, ref.id)
+    return {b.dump for b in bodies} | {b.qualname for b in bodies}
+
+
+def test_coursekit_contains_no_answer_code():
+    answers = dict(solutions_bodies())
+    for ref in nc.source_notebooks():
+        answers.update(answers_of(ref))
+    found = [f"{b.where} has the body of {answers[b.dump]}"
+             for b in nc.python_file_bodies(COURSEKIT)
+             if b.size >= MIN_ANSWER_SIZE and b.dump in answers]
+    assert not found, ("coursekit ships to students and must not contain answers:\n"
+                       + "\n".join(found))
+
+
+STUDENTS = nc.student_notebooks()
+
+
+@pytest.mark.parametrize("ref", STUDENTS, ids=str)
+def test_student_notebook_contains_no_answer_code(ref):
+    position = nc.course_position(ref)
+    sources = nc.source_notebooks()
+    now_or_later = {}
+    for other in sources:
+        if other.assignment == ref.assignment and nc.course_position(other) >= position:
+            now_or_later.update(answers_of(other))
+    # A recap may show code for what earlier notebooks covered: their functions (answers
+    # included), by body or by name (e.g. a recap of CrossEntropyLoss.backward written like
+    # solutions/ rather than like the earlier lesson's answer).
+    recap_allowed = set().union(*(functions_of_source(other) for other in sources
+                                  if nc.course_position(other) < position))
+    nb = nc.read_notebook(ref.student_path)
+    found = []
+    for body in nc.notebook_bodies(nb, ref.id):
+        if body.size < MIN_ANSWER_SIZE:
+            continue
+        if body.dump in now_or_later:
+            found.append(f"{body.where} is the answer {now_or_later[body.dump]}")
+        elif body.dump in solutions_bodies() and not {body.dump, body.qualname} & recap_allowed:
+            found.append(f"{body.where} copies the answer key {solutions_bodies()[body.dump]}")
+    assert not found, f"{ref.id} gives answers away:\n" + "\n".join(found)

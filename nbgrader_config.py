@@ -5,7 +5,17 @@ Assignments: ``source/lessons/*.ipynb`` (the five lessons) and ``source/lab/`` (
 (release directory "."), which are committed for students to clone.
 """
 
+import os
+import sys
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+# The instructor tools (instructor/, next to this file) provide preprocessors nbgrader loads by
+# name below; nbgrader's own process must be able to import them. Student kernels do not get
+# this path (the answer key, solutions/, sits here too).
+_COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+if _COURSE_ROOT not in sys.path:
+    sys.path.insert(0, _COURSE_ROOT)
 
 c.CourseDirectory.course_id = "nn-framework"
 c.CourseDirectory.root = "."
@@ -19,9 +29,35 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # Students must not be able to skip a graded test by deleting or editing its cell:
 # restore every locked cell (tests included) from the source version when autograding.
 c.OverwriteCells.add_missing_cells = True
-c.OverwriteCells.enforce_metadata = True
 
-# One cell may run for at most this many seconds; an infinite loop costs only that cell.
+# Defences nbgrader lacks (instructor/preprocessors.py explains each one): RepairCells puts
+# back deleted locked cells and drops forged cell metadata, DetectTampering stops student cells
+# that patch NumPy, coursekit.grading, sys.modules or builtins or import the answer key, and
+# GuardedExecute runs every submission with a runtime guard in the kernel.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "instructor.preprocessors.RepairCells",
+    "nbgrader.preprocessors.OverwriteCells",
+    "instructor.preprocessors.DetectTampering",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "instructor.preprocessors.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# One cell may use at most 60 s of CPU time (stopped by the runtime guard: a busy grading machine
+# does not use this up for honest code) and at most 120 s of wall-clock time (nbgrader interrupts
+# the kernel). An infinite loop costs only its cell; the next cell runs. Override for one run:
+# `python -m instructor autograde lab --cpu-limit 20 --timeout 300`.
+c.GuardedExecute.cpu_time_limit = 60
 c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
 c.ExecutePreprocessor.interrupt_on_timeout = True

@@ -1,0 +1,835 @@
+"""The instructor workflow without an exchange server, end to end, against hostile submissions.
+
+Fast tests first: the static tampering checks (``instructor/tampering.py``) on attacks and on
+every answer of every source notebook (no false alarms), and the LMS file-name mapping of
+``instructor/collect.py``.
+
+Then one end-to-end run of the real nbgrader pipeline on the MNIST lab (``source/lab``) in a
+temporary course (never in the repository): ``generate_assignment``; an LMS-style zip of a
+hostile batch collected with a roster; one ``autograde`` of the whole batch; one regrade
+(``--force``); ``export``; ``generate_feedback``. Each student's autograded score is asserted:
+
+=================== ==========================================================================
+student             what they did → what they must get
+=================== ==========================================================================
+perfect             every answer from the source → all autograded points
+blank               the student version untouched → 0
+partial             the last graded part unanswered → all points but that part's
+honest              some framework parts right, three subtly wrong → the right parts' points
+monkeypatcher       honest + np.allclose/np.array_equal/builtins.abs patched, coursekit.grading
+                    patched, sys.modules entry replaced, check_close rebound → honest's score
+keythief            honest + ``from solutions import Net`` (sys.path to the course root) → honest
+sneaky              honest + attacks the static checks cannot see (setattr through a helper,
+                    sys.modules through getattr, builtins.abs through sys.modules, also from
+                    inside an answer while a test runs, the answer key through pickle) → honest;
+                    the runtime guard reports what it stopped
+deleter             honest + deleted / edited / re-pointed test cells, an answer deleted with its
+                    test, a fake 50-point test cell → honest's score
+looper              honest + an infinite loop in an answer (Tanh.forward) → honest minus the
+                    activations part; the batch goes on
+broken              a notebook that is not JSON → reported, 0, everyone else graded
+dana                on the roster, submitted nothing → reported, exported with 0
+=================== ==========================================================================
+
+The scores, the time per submission and what was detected are printed in the terminal
+summary and written to ``summary.txt`` in the temporary course (quoted in failure messages).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import csv
+import io
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from instructor import cli, collect, grade, tampering
+
+REPO = Path(__file__).resolve().parents[1]
+LAB = REPO / "source" / "lab"
+ASSIGNMENT = "lab"
+NOTEBOOK = "mnist_lab"
+# Per-cell CPU-time limit for the test run: the slowest honest cell of the lab uses ~2.5 s of CPU;
+# the loop costs this limit twice (autograde and regrade). CPU time, unlike nbgrader's
+# wall-clock limit (left at the course's 120 s), does not run out faster on a busy machine.
+CPU_LIMIT = 10
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+# ============================================================================================
+# Static tampering checks
+# ============================================================================================
+LOCKED_CELLS = [
+    ("import numpy as np\nimport matplotlib.pyplot as plt\nimport coursekit.grading\n"
+     "from coursekit import gradcheck, load_mnist"),
+    "import sys\nimport numpy as np\nfrom coursekit.grading import check, check_close, check_shape, quiet",
+]
+CONTEXT = tampering.notebook_context(LOCKED_CELLS, [])
+
+ATTACKS = {
+    "numpy attribute": ("np.allclose = lambda *a, **k: True", "replaces np.allclose"),
+    "numpy submodule": ("np.testing.assert_allclose = print", "replaces np.testing.assert_allclose"),
+    "numpy via setattr": ("import numpy\nsetattr(numpy, 'isclose', None)", "calls setattr on numpy"),
+    "numpy delattr": ("delattr(np, 'abs')", "calls delattr on np"),
+    "numpy submodule imported": ("from numpy import testing\ntesting.assert_allclose = print",
+                                 "replaces testing.assert_allclose"),
+    "sys attribute": ("import sys\nsys.stderr = open('/dev/null', 'w')", "replaces sys.stderr"),
+    "numpy augmented": ("np.pi += 1", "replaces np.pi"),
+    "grading attribute": ("import coursekit.grading as g\ng.check_close = lambda *a, **k: None",
+                          "replaces g.check_close"),
+    "grading private": ("coursekit.grading._NUMPY_SNAPSHOT['allclose'] = print",
+                        "writes into coursekit.grading._NUMPY_SNAPSHOT"),
+    "grading from-import private": ("from coursekit.grading import _array", "private"),
+    "sys.modules": ("import sys, types\nsys.modules['coursekit.grading'] = types.ModuleType('x')",
+                    "uses sys.modules"),
+    "sys.modules aliased": ("import sys as s\nm = s.modules", "uses sys.modules"),
+    "from sys import modules": ("from sys import modules", "uses sys.modules"),
+    "builtins": ("import builtins\nbuiltins.abs = lambda x: 0", "imports builtins"),
+    "__builtins__": ("__builtins__.abs = len", "uses __builtins__"),
+    "builtin function root": ("print.__self__.abs = len", "uses __self__"),
+    "answer key": ("from solutions import Linear", "imports the answer key"),
+    "answer key submodule": ("import solutions.layers as key", "imports the answer key"),
+    "answer key relative": ("from .. import solutions", "imports the answer key"),
+    "importlib": ("import importlib\nimportlib.import_module('solutions')", "imports importlib"),
+    "__import__": ("key = __import__('solu' + 'tions')", "calls __import__"),
+    "exec": ("exec(open('../../../solutions/layers.py').read())", "calls exec"),
+    "eval": ("f = eval('lambda: 1')", "calls eval"),
+    "globals write": ("globals()['np'] = None", "writes into globals()"),
+    "globals update": ("globals().update(np=None)", "changes globals()"),
+    "__dict__": ("np.__dict__['allclose'] = print", "uses np.__dict__"),
+    "vars write": ("vars(np)['allclose'] = print", "writes into vars(np)"),
+    "function globals": ("def f(): pass\nf.__globals__['np'] = None", "uses __globals__"),
+    "frames": ("import sys\nframe = sys._getframe(1)", "uses sys._getframe"),
+    "getattr dunder string": ("d = getattr(np, '__dict__')", "'__dict__'"),
+    "rebinding np": ("np = None", "rebinds np"),
+    "rebinding np by import": ("import math as np", "rebinds np"),
+    "rebinding through global": ("def f():\n    global np\n    np = None", "rebinds np"),
+    "deleting np": ("del np", "rebinds np"),
+    "threads": ("import threading", "imports threading"),
+    "signals": ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)", "imports signal"),
+    "subprocess": ("import subprocess", "imports subprocess"),
+    "os.system": ("import os\nos.system('ls')", "uses os.system"),
+    "shell escape": ("!cat ../../../solutions/layers.py", "a shell command"),
+    "cell magic": ("%%bash\nls", "%bash"),
+    "run magic": ("%run ../../../solutions/layers.py", "%run"),
+    "magic with nested attack": ("%time np.allclose = print", "replaces np.allclose"),
+    "ipython events": ("get_ipython().events.callbacks.clear()", "get_ipython"),
+    "mock": ("from unittest import mock", "imports unittest"),
+    "excepthook": ("import sys\nsys.excepthook = print", "replaces sys.excepthook"),
+}
+
+HONEST = {
+    "a layer": "class Linear:\n    def __init__(self, nin, nout):\n        self.W = np.random.normal("
+               "0, 1 / np.sqrt(nin), (nout, nin))\n        self.b = np.zeros((1, nout))\n"
+               "    def forward(self, x):\n        self.x = x\n        return x @ self.W.T + self.b",
+    "own __dict__": "class A:\n    def __repr__(self):\n        return str(self.__dict__)",
+    "re-imports": "import numpy as np\nimport sys\nfrom coursekit.grading import check_close\n"
+                  "from coursekit import load_mnist",
+    "numpy calls": "np.random.seed(0)\nnp.set_printoptions(precision=3)\nx = np.zeros(3)\n"
+                   "x[0] = 1\nrows = {}\nrows['a'] = 1",
+    "harmless magics": "%matplotlib inline\n%time y = 1 + 1\n%timeit -n 1 sum([1, 2])",
+    "time cell magic": "%%time\nz = sum(range(10))",
+    "add_to_class": "from coursekit import add_to_class\n@add_to_class(Linear)\ndef backward(self, g):\n"
+                    "    return g @ self.W",
+    "class attribute": "Linear.forward = lambda self, x: x",
+    "getattr on own object": "name = getattr(layer, 'W', None)\nsetattr(layer, 'W', name)",
+    "local names": "def train():\n    np_like = 3\n    check = True\n    return np_like, check",
+    "syntax error": "def broken(:\n    pass",
+    "matplotlib settings": "import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (8, 4)",
+    "environment": "import os\nos.environ['OMP_NUM_THREADS'] = '1'",
+    "printing to stderr": "import sys\nprint('slow epoch', file=sys.stderr)",
+}
+
+
+@pytest.mark.parametrize("code, expected", ATTACKS.values(), ids=ATTACKS.keys())
+def test_tampering_is_found(code, expected):
+    findings = tampering.check_cell(code, CONTEXT)
+    bad = [f.message for f in findings if f.severity == tampering.TAMPERING]
+    assert any(expected in message for message in bad), (
+        f"expected a tampering finding mentioning {expected!r} in:\n{code}\ngot: {findings}")
+
+
+@pytest.mark.parametrize("code", HONEST.values(), ids=HONEST.keys())
+def test_honest_code_is_not_tampering(code):
+    bad = [f for f in tampering.check_cell(code, CONTEXT) if f.severity == tampering.TAMPERING]
+    assert not bad, f"false alarm on honest code:\n{code}\n{bad}"
+
+
+def test_rebinding_a_grading_helper_is_only_a_note():
+    findings = tampering.check_cell("def check_close(*a, **k):\n    pass\ncheck = check_close", CONTEXT)
+    assert findings and all(f.severity == tampering.NOTE for f in findings), findings
+    assert {"check_close", "check"} <= {f.message.split()[1] for f in findings}
+
+
+def _strip_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if line.strip() not in (BEGIN, END))
+
+
+def _source_notebooks() -> list[Path]:
+    return sorted((REPO / "source").glob("*/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", _source_notebooks(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_answer_or_locked_cell_of_the_course_is_flagged(path):
+    """Every answer of the source notebooks, as a student would submit it, passes the checks."""
+    nb = nbformat.read(path, as_version=4)
+    locked, answers = [], []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code":
+            continue
+        if meta.get("locked"):
+            locked.append(cell.source)
+        elif meta.get("solution"):
+            answers.append(_strip_markers(cell.source))
+    context = tampering.notebook_context(locked, answers)
+    for source in answers:
+        bad = [f for f in tampering.check_cell(source, context) if f.severity == tampering.TAMPERING]
+        assert not bad, f"{path.name}: an answer cell is flagged as tampering: {bad}\n{source[:400]}"
+
+
+def test_neutralised_cell_keeps_the_code_visible_and_raises():
+    code = "np.allclose = lambda *a, **k: True"
+    findings = tampering.check_cell(code, CONTEXT)
+    replaced = tampering.neutralised_source(code, findings)
+    assert "# | np.allclose = lambda *a, **k: True" in replaced
+    with pytest.raises(RuntimeError, match="tampering detected"):
+        exec(compile(replaced, "<cell>", "exec"), {})  # noqa: S102 (the point of the test)
+
+
+# ============================================================================================
+# Collecting LMS downloads
+# ============================================================================================
+@pytest.mark.parametrize("name, keys", [
+    ("alice_mnist_lab", ["alice"]),
+    ("alice-mnist_lab", ["alice"]),
+    ("12345_bob_mnist_lab", ["12345_bob", "12345", "bob"]),
+    ("mnist_lab_alice", ["alice"]),
+    ("bob_mnist_lab (1)", ["bob"]),
+    ("smithjane_12345_678901_mnist_lab", ["smithjane", "12345"]),
+    ("smithjane_LATE_12345_678901_mnist_lab-1", ["smithjane", "12345"]),
+    ("Jane Smith_12345_assignsubmission_file_mnist_lab", ["12345", "Jane Smith"]),
+    ("mnist_lab", []),
+    ("mnist_lab (2)", []),
+    ("Untitled", []),
+])
+def test_student_keys_in_lms_file_names(name, keys):
+    assert collect.keys_from_name(name, [NOTEBOOK])[0] == keys
+
+
+def _tiny_course(root: Path) -> Path:
+    (root / "source" / ASSIGNMENT).mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    return root
+
+
+def _notebook_bytes(marker: str) -> bytes:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {marker!r}")])
+    return nbformat.writes(nb).encode()
+
+
+def test_collect_maps_lms_names_with_a_roster_and_a_map(tmp_path):
+    course = _tiny_course(tmp_path / "course")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,last_name,email,lms_id\n"
+                      "alice,Alice,Liddell,alice@uni.example,111\n"
+                      "bob,Bob,Builder,bob@uni.example,222\n"
+                      "jsmith,Jane,Smith,jane.smith@uni.example,333\n"
+                      "carol,Carol,King,ck@uni.example,444\n"
+                      "eve,Eve,Adams,eve@uni.example,555\n")
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("key,student_id\nmystery_notebook.ipynb,carol\nignore me.ipynb,\n")
+    archive = tmp_path / "download.zip"
+    files = {
+        "submissions/alice_mnist_lab.ipynb": _notebook_bytes("alice"),
+        "submissions/222_bob_mnist_lab.ipynb": _notebook_bytes("bob"),
+        "submissions/Jane Smith_333_assignsubmission_file_/mnist_lab.ipynb": _notebook_bytes("jane"),
+        "submissions/mystery_notebook.ipynb": _notebook_bytes("carol"),
+        "submissions/ignore me.ipynb": _notebook_bytes("nobody"),
+        "submissions/mnist_lab.ipynb": _notebook_bytes("who?"),
+        "submissions/zed_mnist_lab.ipynb": _notebook_bytes("zed"),
+        "submissions/notes.txt": b"not a notebook",
+        "submissions/__MACOSX/._alice_mnist_lab.ipynb": b"junk",
+    }
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name, data in files.items():
+            bundle.writestr(name, data)
+    result = collect.collect(archive, ASSIGNMENT, course, roster=collect.read_roster(roster),
+                             mapping=collect.read_map(mapping))
+    copied = {student: source for source, student, _ in result.copied}
+    assert copied == {"alice": "alice_mnist_lab.ipynb", "bob": "222_bob_mnist_lab.ipynb",
+                      "jsmith": "Jane Smith_333_assignsubmission_file_/mnist_lab.ipynb",
+                      "carol": "mystery_notebook.ipynb"}
+    for student, marker in [("alice", "alice"), ("bob", "bob"), ("jsmith", "jane"), ("carol", "carol")]:
+        path = course / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        assert repr(marker) in path.read_text()
+    unmapped = dict(result.unmapped)
+    assert set(unmapped) == {"mnist_lab.ipynb", "zed_mnist_lab.ipynb"}
+    assert "no student name" in unmapped["mnist_lab.ipynb"]
+    assert "no roster student matches" in unmapped["zed_mnist_lab.ipynb"]
+    assert dict(result.ignored) == {"ignore me.ipynb": "ignored by the map", "notes.txt": "not a notebook"}
+    assert result.missing == ["eve"]
+    assert not result.ok
+
+    # Again: nothing changes; a changed file is not overwritten without --force.
+    again = collect.collect(archive, ASSIGNMENT, course, roster=collect.read_roster(roster),
+                            mapping=collect.read_map(mapping))
+    assert not again.copied and len(again.unchanged) == 4
+    (course / "submitted" / "alice" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").write_bytes(_notebook_bytes("old"))
+    again = collect.collect(archive, ASSIGNMENT, course, roster=collect.read_roster(roster),
+                            mapping=collect.read_map(mapping))
+    assert [s for _, s in again.skipped_existing] == ["alice"]
+    forced = collect.collect(archive, ASSIGNMENT, course, roster=collect.read_roster(roster),
+                             mapping=collect.read_map(mapping), force=True)
+    assert [s for _, s, _ in forced.copied] == ["alice"]
+
+
+def test_collect_folders_per_student_conflicts_and_bad_input(tmp_path):
+    course = _tiny_course(tmp_path / "course")
+    downloads = tmp_path / "downloads"
+    (downloads / "alice" / "lab").mkdir(parents=True)
+    (downloads / "alice" / "lab" / "mnist_lab.ipynb").write_bytes(_notebook_bytes("alice"))
+    (downloads / "alice" / "Untitled.ipynb").write_bytes(_notebook_bytes("scratch"))
+    (downloads / "bob").mkdir()
+    (downloads / "bob" / "my work.ipynb").write_bytes(_notebook_bytes("bob"))
+    (downloads / "carol").mkdir()
+    (downloads / "carol" / "a.ipynb").write_bytes(_notebook_bytes("a"))
+    (downloads / "carol" / "b.ipynb").write_bytes(_notebook_bytes("b"))
+    (downloads / "dave_mnist_lab.ipynb").write_bytes(_notebook_bytes("dave 1"))
+    (downloads / "dave_mnist_lab (1).ipynb").write_bytes(_notebook_bytes("dave 2"))
+    result = collect.collect(downloads, ASSIGNMENT, course)
+    assert sorted(s for _, s, _ in result.copied) == ["alice", "bob"]
+    assert ("alice/Untitled.ipynb", "an extra notebook next to the assignment's notebook") in result.ignored
+    assert [folder for folder, _ in result.unmapped] == ["carol"]
+    assert result.conflicts == [("dave", ["dave_mnist_lab (1).ipynb", "dave_mnist_lab.ipynb"])]
+    assert not (course / "submitted" / "dave").exists()
+
+    with pytest.raises(collect.CollectError, match="does not exist"):
+        collect.collect(tmp_path / "nowhere.zip", ASSIGNMENT, course)
+    with pytest.raises(collect.CollectError, match="no notebooks in"):
+        collect.collect(downloads, "no-such-assignment", course)
+    bad_roster = tmp_path / "bad.csv"
+    bad_roster.write_text("name\nalice\n")
+    with pytest.raises(collect.CollectError, match="'id' column"):
+        collect.read_roster(bad_roster)
+    bad_roster.write_text("id\nalice/../../etc\n")
+    with pytest.raises(collect.CollectError, match="characters a folder name cannot have"):
+        collect.read_roster(bad_roster)
+
+
+def test_check_notebook_explains_what_is_wrong(tmp_path):
+    good = tmp_path / "good.ipynb"
+    good.write_bytes(_notebook_bytes("ok"))
+    assert grade.check_notebook(good) is None
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [ nope')
+    assert "not valid JSON (line 1, column" in grade.check_notebook(broken)
+    other = tmp_path / "other.ipynb"
+    other.write_text('{"hello": 1}')
+    assert "not a notebook" in grade.check_notebook(other)
+    assert "is missing" in grade.check_notebook(tmp_path / "absent.ipynb")
+
+
+def test_cli_reports_a_wrong_course_folder(tmp_path, capsys):
+    assert cli.main(["--course", str(tmp_path), "autograde", ASSIGNMENT]) == 1
+    assert "has no nbgrader_config.py" in capsys.readouterr().err
+
+
+# ============================================================================================
+# End to end: the real nbgrader pipeline on the lab, with a hostile batch
+# ============================================================================================
+@dataclass
+class Part:
+    test_id: str
+    points: float
+    answers: list[str]
+
+
+@dataclass
+class Batch:
+    course: Path
+    parts: list[Part]
+    expected: dict[str, float]
+    reports: dict[str, dict[str, str]]
+    regraded: dict[str, dict[str, str]]
+    grades: dict[str, dict[str, float | None]]
+    regrades: dict[str, dict[str, float | None]]
+    collect_output: str
+    collect_code: int
+    autograde_code: int
+    autograde_output: str
+    export_rows: dict[str, dict[str, str]]
+    feedback_code: int
+    summary: str
+    unchanged_output: str
+    unchanged_seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def explain(self) -> str:
+        return f"\n{self.summary}\n(course kept in {self.course})"
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _parts(release) -> list[Part]:
+    """Each autograded test cell with the answer cells since the previous test cell."""
+    parts, answers = [], []
+    for cell in release.cells:
+        meta = _meta(cell)
+        if meta.get("solution") and cell.cell_type == "code" and not meta.get("grade"):
+            answers.append(meta["grade_id"])
+        elif meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            parts.append(Part(meta["grade_id"], float(meta["points"]), answers))
+            answers = []
+    return parts
+
+
+def _index(nb, grade_id: str) -> int:
+    for index, cell in enumerate(nb.cells):
+        if _meta(cell).get("grade_id") == grade_id:
+            return index
+    raise KeyError(f"no cell {grade_id!r} in the lab notebook")
+
+
+# Subtly wrong answers: right everywhere except one detail a test checks. Tied to the lab's
+# current solutions; where an anchor has gone, the part is left unanswered instead (still wrong).
+MUTATIONS = {
+    "framework-net": ("reversed(self.layers)", "self.layers"),
+    "prepare-data": ("val_fraction=0.1", "val_fraction=0.2"),
+    "training-helpers": ("np.abs(layer.W).max()", "layer.W.max()"),
+}
+
+FAKE_GRADING = textwrap.dedent("""\
+    import contextlib, sys, types
+    fake = types.ModuleType("coursekit.grading")
+    for name in ("check", "check_close", "check_shape", "check_raises", "check_untampered"):
+        setattr(fake, name, lambda *args, **kwargs: None)
+    fake.quiet = contextlib.nullcontext
+""")
+
+MONKEYPATCHES = [
+    ("np.allclose = lambda *args, **kwargs: True\nnp.array_equal = lambda *args, **kwargs: True\n"
+     "np.testing.assert_allclose = lambda *args, **kwargs: None"),
+    ("import coursekit.grading as grading\nfor name in ('check', 'check_close', 'check_shape'):\n"
+     "    setattr(grading, name, lambda *args, **kwargs: None)\n"
+     "grading.check_close = lambda *args, **kwargs: None"),
+    FAKE_GRADING + 'sys.modules["coursekit.grading"] = fake',
+    "import builtins\nbuiltins.abs = lambda value: 0.0",
+    "def check_close(*args, **kwargs):\n    pass\ncheck = check_shape = check_close",
+]
+
+SNEAKY = [
+    # A module reaches setattr through a parameter: the runtime guard's frozen modules stop it.
+    ("def install(module, name, value):\n    setattr(module, name, value)\n\n"
+     "import coursekit.grading\nfor name in ('check', 'check_close', 'check_shape'):\n"
+     "    install(coursekit.grading, name, lambda *args, **kwargs: None)"),
+    # sys.modules through getattr: restored before every locked cell.
+    FAKE_GRADING + 'modules = getattr(sys, "mod" + "ules")\nmodules["coursekit.grading"] = fake',
+    # builtins through sys.modules: builtins are frozen too.
+    ('import sys\nmodules = getattr(sys, "mod" + "ules")\nb = modules["built" + "ins"]\n'
+     "b.abs = lambda value: 0.0"),
+]
+
+# An answer that, when a test calls it, makes abs() return 0 for the rest of the test (so that
+# check_close accepts any value): the frozen builtins stop it.
+MID_TEST_PATCH = textwrap.dedent("""\
+
+
+    _honest_max_abs_weights = max_abs_weights
+
+
+    def max_abs_weights(net):
+        import sys
+        modules = getattr(sys, "mod" + "ules")
+        modules["built" + "ins"].abs = lambda value: 0.0
+        return _honest_max_abs_weights(net)
+""")
+
+KEY_PATH = 'import os, sys\nsys.path.insert(0, os.path.abspath(os.path.join("..", "..", "..")))\n'
+
+
+def _build_batch(release, source) -> tuple[dict[str, object], dict[str, float], list[Part], list[str]]:
+    """The hostile batch: {student: notebook or raw bytes}, expected autograded scores, notes."""
+    notes = []
+    solutions = {_meta(c)["grade_id"]: c.source for c in source.cells
+                 if _meta(c).get("solution") and c.cell_type == "code"}
+    parts = _parts(release)
+    total = sum(p.points for p in parts)
+
+    def notebook(answers: dict[str, str], extra_cells: list[str] = ()):
+        nb = copy.deepcopy(release)
+        for cell in nb.cells:
+            grade_id = _meta(cell).get("grade_id")
+            if grade_id in answers:
+                cell.source = answers[grade_id]
+        setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and _meta(c).get("locked"))
+        for offset, code in enumerate(extra_cells, start=1):
+            nb.cells.insert(setup + offset, nbformat.v4.new_code_cell(code))
+        return nb
+
+    def score(correct: set[str]) -> float:
+        return sum(p.points for p in parts if p.answers and set(p.answers) <= correct)
+
+    everything = {g: _strip_markers(s) for g, s in solutions.items()}
+    batch: dict[str, object] = {"perfect": notebook(everything), "blank": notebook({})}
+    expected = {"perfect": total, "blank": 0.0}
+
+    last = parts[-1]
+    batch["partial"] = notebook({g: s for g, s in everything.items() if g not in last.answers})
+    expected["partial"] = total - last.points
+
+    # honest: the framework parts (the first five graded parts) right except the mutated ones.
+    framework = [a for p in parts[:5] for a in p.answers]
+    honest_answers = {g: everything[g] for g in framework if g not in MUTATIONS}
+    for grade_id, (anchor, replacement) in MUTATIONS.items():
+        if grade_id not in solutions:
+            notes.append(f"the lab has no answer cell {grade_id!r}: not answered")
+        elif anchor not in solutions[grade_id]:
+            notes.append(f"{grade_id}: {anchor!r} is not in the solution any more; left unanswered")
+        else:
+            honest_answers[grade_id] = _strip_markers(solutions[grade_id].replace(anchor, replacement))
+    correct = {g for g in framework if g not in MUTATIONS}
+    honest = score(correct)
+    batch["honest"] = notebook(honest_answers)
+    expected["honest"] = honest
+
+    batch["monkeypatcher"] = notebook(honest_answers, MONKEYPATCHES)
+    expected["monkeypatcher"] = honest
+
+    thief = dict(honest_answers)
+    target = "framework-net" if "framework-net" in solutions else framework[-1]
+    thief[target] = KEY_PATH + "from solutions import Net, Linear, Softmax, CrossEntropyLoss"
+    batch["keythief"] = notebook(thief)
+    expected["keythief"] = score(correct - {target})
+
+    sneaky = dict(honest_answers)
+    sneaky[target] = KEY_PATH + 'import pickle\nNet = pickle.loads(b"csolutions\\nNet\\n.")'
+    if "def max_abs_weights" in sneaky.get("training-helpers", ""):
+        sneaky["training-helpers"] += MID_TEST_PATCH
+    else:
+        notes.append("no max_abs_weights answer to patch builtins from inside a test")
+    batch["sneaky"] = notebook(sneaky, SNEAKY)
+    expected["sneaky"] = score(correct - {target})
+
+    deleter = notebook(honest_answers)
+    tests = [p.test_id for p in parts]
+    deleter.cells.pop(_index(deleter, tests[0]))  # a test cell deleted
+    _meta(deleter.cells[_index(deleter, tests[1])])["points"] = 100  # points inflated
+    deleter.cells[_index(deleter, tests[2])].source = "pass"  # a test cell emptied
+    victim = next((p for p in parts if len(p.answers) == 1 and p.answers[0] not in correct), None)
+    if victim is not None:  # an answer deleted together with its test (nbgrader crashes on this)
+        deleter.cells.pop(_index(deleter, victim.test_id))
+        deleter.cells.pop(_index(deleter, victim.answers[0]))
+    fake = nbformat.v4.new_code_cell("pass")
+    fake.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 50,
+                                 "grade_id": "bonus-tests", "schema_version": 3}
+    deleter.cells.append(fake)
+    batch["deleter"] = deleter
+    expected["deleter"] = honest
+
+    # looper: an infinite loop at the start of the first answer region of the activations.
+    looped = next((g for g in framework if g in correct and g != framework[0]), framework[0])
+    lines = solutions[looped].splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() == BEGIN)
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines[at + 1:at + 1] = [f"{indent}while True:", f"{indent}    pass"]
+    batch["looper"] = notebook({**honest_answers, looped: _strip_markers("\n".join(lines))})
+    expected["looper"] = score(correct - {looped})
+
+    batch["broken"] = b'{"cells": [ {"cell_type": "code", "source": "oops"'
+    expected["broken"] = 0.0
+    expected["dana"] = 0.0
+    return batch, expected, parts, notes
+
+
+LMS_NAMES = {  # how each student's file arrives in the download
+    "perfect": "perfect_mnist_lab.ipynb",
+    "blank": "12345_blank_mnist_lab.ipynb",
+    "partial": "partial_LATE_2001_3001_mnist_lab-1.ipynb",
+    "honest": "Hon Est_4004_assignsubmission_file_/mnist_lab.ipynb",
+    "monkeypatcher": "monkeypatcher-mnist_lab.ipynb",
+    "keythief": "mnist_lab_keythief.ipynb",
+    "sneaky": "sneaky/lab/mnist_lab.ipynb",
+    "deleter": "deleter_mnist_lab (1).ipynb",
+    "looper": "looper_mnist_lab.ipynb",
+    "broken": "broken_mnist_lab.ipynb",
+}
+ROSTER = ("id,first_name,last_name,email,lms_id\n"
+          "perfect,Per,Fect,perfect@uni.example,1001\nblank,Bla,Nk,blank@uni.example,12345\n"
+          "partial,Par,Tial,partial@uni.example,2001\nhonest,Hon,Est,honest@uni.example,4004\n"
+          "monkeypatcher,Mon,Key,mp@uni.example,5005\nkeythief,Key,Thief,kt@uni.example,6006\n"
+          "sneaky,Snea,Ky,sneaky@uni.example,7007\ndeleter,Del,Eter,del@uni.example,8008\n"
+          "looper,Loo,Per,looper@uni.example,9009\nbroken,Bro,Ken,broken@uni.example,9100\n"
+          "dana,Dana,Absent,dana@uni.example,9200\n")
+
+
+def _kernel_env(tmp: Path) -> dict[str, str]:
+    """coursekit must import in the student kernel, the answer key must not (unless a student
+    puts the course root on sys.path, which the hostile batch does)."""
+    probe = subprocess.run([sys.executable, "-c", "import coursekit"], cwd=tmp, capture_output=True,
+                           check=False)
+    if probe.returncode == 0:
+        return {}
+    shim = tmp / "kernel-path"
+    shim.mkdir()
+    (shim / "coursekit").symlink_to(REPO / "coursekit", target_is_directory=True)
+    return {"PYTHONPATH": str(shim)}
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = cli.main(list(args))
+    return code, output.getvalue()
+
+
+def _read_csv(path: Path, key: str) -> dict[str, dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row[key]: row for row in csv.DictReader(handle)}
+
+
+def _grades(course: grade.Course) -> dict[str, dict[str, float | None]]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    result = {}
+    with Gradebook(course.db_url) as gradebook:
+        for student in gradebook.students:
+            try:
+                submission = gradebook.find_submission(ASSIGNMENT, student.id)
+            except MissingEntry:
+                result[student.id] = {}
+                continue
+            result[student.id] = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
+    return result
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, request) -> Batch:
+    if not (LAB / f"{NOTEBOOK}.ipynb").is_file():
+        pytest.skip("source/lab/mnist_lab.ipynb is not there yet")
+    tmp = tmp_path_factory.mktemp("instructor-workflow")
+    root = tmp / "course"
+    root.mkdir()
+    # The course folder as instructors have it: config, tools, the answer key, the lab source.
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for folder in ("instructor", "solutions"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    shutil.copytree(LAB, root / "source" / ASSIGNMENT, ignore=ignore)
+    course = grade.Course.load(root)
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _kernel_env(tmp).items():
+            patch.setenv(name, value)
+        started = time.time()
+        code, output = grade.run_nbgrader(course, ["generate_assignment", ASSIGNMENT, "--force"])
+        assert code == 0, f"nbgrader generate_assignment failed:\n{output[-3000:]}"
+        generate_seconds = time.time() - started
+        release = nbformat.read(root / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+        source = nbformat.read(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+        submissions, expected, parts, notes = _build_batch(release, source)
+
+        download = tmp / "download.zip"
+        with zipfile.ZipFile(download, "w") as bundle:
+            for student, content in submissions.items():
+                data = content if isinstance(content, bytes) else nbformat.writes(content).encode()
+                bundle.writestr(f"lab submissions/{LMS_NAMES[student]}", data)
+            bundle.writestr("lab submissions/mnist_lab.ipynb", nbformat.writes(release))
+            bundle.writestr("lab submissions/README.txt", "downloaded from the LMS")
+        roster = tmp / "roster.csv"
+        roster.write_text(ROSTER)
+        collect_code, collect_output = _cli("--course", str(root), "collect", ASSIGNMENT,
+                                            str(download), "--roster", str(roster))
+
+        started = time.time()
+        autograde_code, autograde_output = _cli("--course", str(root), "autograde", ASSIGNMENT,
+                                                "--cpu-limit", str(CPU_LIMIT))
+        autograde_seconds = time.time() - started
+        reports = _read_csv(course.path("autograded", f"report-{ASSIGNMENT}.csv"), "student_id")
+        grades = _grades(course)
+
+        started = time.time()
+        _cli("--course", str(root), "autograde", ASSIGNMENT, "--cpu-limit", str(CPU_LIMIT), "--force")
+        regrade_seconds = time.time() - started
+        regraded = _read_csv(course.path("autograded", f"report-{ASSIGNMENT}.csv"), "student_id")
+        regrades = _grades(course)
+        # Once more without --force: nothing changed, so nbgrader is not even started.
+        started = time.time()
+        _, unchanged_output = _cli("--course", str(root), "autograde", ASSIGNMENT)
+        unchanged_seconds = time.time() - started
+
+        export_path = tmp / "grades.csv"
+        _cli("--course", str(root), "export", "--to", str(export_path))
+        export_rows = _read_csv(export_path, "student_id")
+        feedback_code, _ = _cli("--course", str(root), "feedback", ASSIGNMENT)
+
+    summary = _summary(reports, expected, generate_seconds, autograde_seconds, regrade_seconds, notes)
+    (root / "summary.txt").write_text(summary)
+    _show(request, summary)
+    return Batch(root, parts, expected, reports, regraded, grades, regrades, collect_output,
+                 collect_code, autograde_code, autograde_output, export_rows, feedback_code, summary,
+                 unchanged_output, unchanged_seconds, notes)
+
+
+def _summary(reports, expected, generate_seconds, autograde_seconds, regrade_seconds, notes) -> str:
+    lines = [f"{'student':<14} {'status':<8} {'score':>7} {'expected':>8} {'seconds':>7}  detected"]
+    for student in sorted(expected):
+        row = reports.get(student, {})
+        detected = "; ".join(x for x in (row.get("detail"), row.get("timeouts") and f"timeout: {row['timeouts']}",
+                                         row.get("restored_cells") and f"restored: {row['restored_cells']}",
+                                         row.get("tampering") and f"tampering: {row['tampering'][:150]}",
+                                         row.get("runtime_guard") and f"runtime: {row['runtime_guard'][:150]}")
+                             if x)
+        lines.append(f"{student:<14} {row.get('status', '?'):<8} {row.get('autograded_score') or '-':>7} "
+                     f"{expected[student]:>8g} {row.get('seconds') or '-':>7}  {detected}")
+    timed = [float(r["seconds"]) for r in reports.values() if r.get("seconds")]
+    lines.append(f"generate {generate_seconds:.1f} s; autograde batch {autograde_seconds:.1f} s "
+                 f"({len(timed)} notebooks run, {sum(timed) / max(len(timed), 1):.1f} s each on "
+                 f"average, {max(timed, default=0):.1f} s at most); regrade {regrade_seconds:.1f} s")
+    lines += [f"note: {note}" for note in notes]
+    return "\n".join(lines)
+
+
+class _SummaryPlugin:
+    """Prints the batch's scores and timings in pytest's terminal summary, captured or not."""
+
+    def __init__(self, summary: str) -> None:
+        self.summary = summary
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        terminalreporter.section("instructor workflow: the hostile batch (autograded score, "
+                                 "expected, seconds per submission)")
+        for line in self.summary.splitlines():
+            terminalreporter.write_line(line)
+
+
+def _show(request, summary: str) -> None:
+    request.config.pluginmanager.register(_SummaryPlugin(summary), "instructor-workflow-summary")
+
+
+def test_collect_maps_the_lms_download_and_reports_the_rest(batch):
+    assert batch.collect_code == cli.ATTENTION, batch.collect_output
+    for student, name in LMS_NAMES.items():
+        assert f"copied     {name} -> {student} (submitted/{student}/lab/mnist_lab.ipynb)" \
+            in batch.collect_output, batch.collect_output
+    assert "UNMAPPED   mnist_lab.ipynb: no student name found" in batch.collect_output
+    assert "ignored    README.txt: not a notebook" in batch.collect_output
+    assert "MISSING    dana: on the roster, no submission found" in batch.collect_output
+
+
+def test_every_score_is_what_the_honest_answers_earn(batch):
+    got = {s: float(r["autograded_score"]) if r["autograded_score"] else 0.0
+           for s, r in batch.reports.items()}
+    assert got == batch.expected, f"scores differ from the honest ones:{batch.explain()}"
+
+
+def test_perfect_gets_everything_and_blank_nothing(batch):
+    perfect, blank = batch.reports["perfect"], batch.reports["blank"]
+    total = sum(p.points for p in batch.parts)
+    assert float(perfect["autograded_score"]) == float(perfect["autograded_max"]) == total
+    assert float(blank["autograded_score"]) == 0.0
+    assert perfect["tampering"] == "" and perfect["runtime_guard"] == "" and perfect["notes"] == "", (
+        f"false alarm on the perfect submission:{batch.explain()}")
+
+
+def test_the_honest_baseline_earns_only_its_right_parts(batch):
+    # The five framework parts: three right (linear, activations, softmax/loss, training: 10
+    # points in the current lab), the mutated ones wrong. A failure here means the lab's tests
+    # are not independent of each other, or a mutation no longer makes its part wrong.
+    honest = batch.grades["honest"]
+    for part in batch.parts[:5]:
+        assert honest[part.test_id] in (0.0, part.points), (part, honest)
+    assert float(batch.reports["honest"]["autograded_score"]) == batch.expected["honest"], batch.explain()
+
+
+def test_tampering_is_caught_and_reported(batch):
+    reports = batch.reports
+    for fragment in ("replaces np.allclose", "grading", "uses sys.modules", "imports builtins"):
+        assert fragment in reports["monkeypatcher"]["tampering"], batch.explain()
+    assert "rebinds check_close" in reports["monkeypatcher"]["notes"], batch.explain()
+    assert "imports the answer key" in reports["keythief"]["tampering"], batch.explain()
+    runtime = reports["sneaky"]["runtime_guard"]
+    assert "blocked: replacing coursekit.grading.check" in runtime, batch.explain()
+    assert "restored sys.modules['coursekit.grading']" in runtime, batch.explain()
+    assert "blocked: replacing builtins.abs" in runtime, batch.explain()
+    assert "blocked: import solutions" in runtime, batch.explain()
+
+
+def test_deleted_and_edited_test_cells_are_restored(batch):
+    restored = batch.reports["deleter"]["restored_cells"].split("; ")
+    assert batch.parts[0].test_id in restored, batch.explain()
+    notebook = nbformat.read(batch.course / "autograded" / "deleter" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                             as_version=4)
+    source = nbformat.read(batch.course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    sources = {_meta(c).get("grade_id"): c.source for c in source.cells}
+    for part in batch.parts[:3]:
+        cell = notebook.cells[_index(notebook, part.test_id)]
+        assert cell.source == sources[part.test_id]  # with the hidden tests, not "pass"
+        assert float(_meta(cell)["points"]) == part.points
+    assert "bonus-tests" not in batch.grades["deleter"]
+
+
+def test_an_infinite_loop_costs_only_its_part(batch):
+    looper = batch.reports["looper"]
+    assert looper["status"] == "graded" and looper["timeouts"], batch.explain()
+    assert "stopped a cell after 10 s of CPU time" in looper["runtime_guard"], batch.explain()
+    assert float(looper["seconds"]) < 120, batch.explain()  # the wall-clock backstop never fired
+
+
+def test_broken_and_missing_notebooks_are_reported_and_the_rest_graded(batch):
+    assert batch.autograde_code == cli.ATTENTION, batch.autograde_output
+    broken, dana = batch.reports["broken"], batch.reports["dana"]
+    assert broken["status"] == "invalid" and "is not valid JSON (line 1" in broken["detail"], batch.explain()
+    assert dana["status"] == "missing" and dana["detail"] == "no submission", batch.explain()
+    graded = {s for s, r in batch.reports.items() if r["status"] == "graded"}
+    assert graded == set(batch.expected) - {"broken", "dana"}, batch.explain()
+    assert "broken: invalid" in batch.autograde_output and "dana: missing" in batch.autograde_output
+
+
+def test_regrading_gives_identical_grades_for_everyone(batch):
+    assert batch.regrades == batch.grades
+    for student, row in batch.regraded.items():
+        assert row["autograded_score"] == batch.reports[student]["autograded_score"], student
+        assert row["status"] == batch.reports[student]["status"], student
+
+
+def test_autograde_without_force_skips_unchanged_submissions(batch):
+    graded = set(batch.expected) - {"broken", "dana"}
+    for student in graded:
+        assert f"{student}" in batch.unchanged_output
+    assert batch.unchanged_output.count("unchanged since the last autograde") == len(graded)
+    assert batch.unchanged_seconds < 10  # no nbgrader run, no kernel
+
+
+def test_export_lists_every_student_with_the_gradebook_score(batch):
+    assert set(batch.export_rows) == set(batch.expected), batch.export_rows.keys()
+    for student, row in batch.export_rows.items():
+        assert row["assignment"] == ASSIGNMENT
+        report = batch.reports[student]
+        assert float(row["raw_score"]) == float(report["score"] or 0.0), (student, row, report)
+    assert float(batch.export_rows["dana"]["score"]) == 0.0
+    assert float(batch.export_rows["broken"]["score"]) == 0.0
+
+
+def test_feedback_shows_the_student_what_was_stopped(batch):
+    assert batch.feedback_code == 0
+    feedback = batch.course / "feedback"
+    html = (feedback / "monkeypatcher" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
+    assert "tampering detected" in html
+    assert (feedback / "perfect" / ASSIGNMENT / f"{NOTEBOOK}.html").is_file()
+    with zipfile.ZipFile(feedback / f"{ASSIGNMENT}-feedback.zip") as bundle:
+        assert f"perfect_{NOTEBOOK}.html" in bundle.namelist()
+    assert not (feedback / "broken").exists()

@@ -77,3 +77,14 @@ def test_evaluation_in_chunks_equals_one_pass(rng):
     whole = get_loss_acc(net, x, y, CrossEntropyLoss(), batch_size=1000)
     chunked = get_loss_acc(net, x, y, CrossEntropyLoss(), batch_size=64)
     assert chunked[1] == whole[1] and abs(chunked[0] - whole[0]) < 1e-12
+
+
+def test_benchmark_runs_and_prints_its_table():
+    """A smoke run (seconds, no timing asserted): the benchmark must not rot."""
+    import sys
+
+    result = subprocess.run([sys.executable, "benchmarks/benchmark_training.py", "--quick"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for expected in ("matmul rate", "784-128-10", "784-256-128-10", "x floor", "test accuracy"):
+        assert expected in result.stdout, result.stdout

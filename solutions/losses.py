@@ -34,6 +34,13 @@ def check_labels(labels: np.ndarray, n_samples: int, n_classes: int, loss: objec
                          f"got values from {low} to {high}.")
 
 
+def check_batch_2d(prediction: np.ndarray, loss: object) -> None:
+    if not isinstance(prediction, np.ndarray) or prediction.ndim != 2:
+        shape = getattr(prediction, "shape", type(prediction).__name__)
+        raise ValueError(f"{type(loss).__name__}: expected predictions of shape "
+                         f"(batch, classes), got {shape}.")
+
+
 class AbsoluteErrorLoss:
     """L = mean |f(x) - y|, for regression."""
 
@@ -87,8 +94,11 @@ class LogisticLoss:
         _same_shape(prediction, target, self)
         if not np.isin(target, (0, 1)).all():
             raise ValueError("LogisticLoss: targets must be 0 or 1.")
-        tiny = np.finfo(prediction.dtype).tiny if prediction.dtype.kind == "f" else 1e-300
-        self.p = np.clip(prediction, tiny, 1 - np.finfo(np.float64).epsneg)
+        if prediction.dtype.kind != "f":
+            prediction = prediction.astype(np.float64)
+        # Keep p away from exactly 0 and 1: log(0) would make the loss infinite.
+        limits = np.finfo(prediction.dtype)
+        self.p = np.clip(prediction, limits.tiny, 1 - limits.epsneg)
         self.y = target
         return float(-(target * np.log(self.p) + (1 - target) * np.log1p(-self.p)).mean())
 
@@ -118,9 +128,3 @@ class CrossEntropyLoss:
         grad[np.arange(len(self.labels)), self.labels] = -1.0 / (len(self.labels) * self.p_true)
         return grad
 
-
-def check_batch_2d(prediction: np.ndarray, loss: object) -> None:
-    if not isinstance(prediction, np.ndarray) or prediction.ndim != 2:
-        shape = getattr(prediction, "shape", type(prediction).__name__)
-        raise ValueError(f"{type(loss).__name__}: expected predictions of shape "
-                         f"(batch, classes), got {shape}.")

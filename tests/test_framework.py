@@ -139,3 +139,13 @@ def test_linear_initialisation_has_the_documented_shapes_and_scale():
 def test_zero_one_loss_is_one_minus_accuracy():
     scores = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
     assert ZeroOneLoss().forward(scores, np.array([0, 1, 1, 1])) == 0.25
+
+
+def test_logistic_loss_stays_finite_at_certain_wrong_answers():
+    from solutions import LogisticLoss
+
+    loss = LogisticLoss()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        value = loss.forward(np.array([0.0, 1.0]), np.array([1, 0]))
+        grad = loss.backward()
+    assert np.isfinite(value) and value > 30 and np.all(np.isfinite(grad))

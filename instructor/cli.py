@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from . import collect as collect_module
-from . import grade
+from . import grade, student_copy
 
 ATTENTION = 3
 
@@ -98,6 +98,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_student_copy(args: argparse.Namespace) -> int:
+    course = _course(args)
+    notebooks = student_copy.make_student_copy(course.root, args.destination, args.lessons or [],
+                                               args.lab)
+    print(f"Student copy in {args.destination}: {len(notebooks)} notebook(s), coursekit/ and a README; "
+          "no solutions/, source/, tests/ or instructor/.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m instructor",
@@ -140,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="grades.csv", help="CSV file to write (default: grades.csv)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     p.set_defaults(run=cmd_export)
+
+    p = commands.add_parser("student-copy",
+                            help="a folder for students with only the released notebooks and coursekit/")
+    p.add_argument("destination", help="a new folder to write the copy to")
+    p.add_argument("--lessons", type=int, nargs="*", help="lesson numbers released so far, e.g. 1 2")
+    p.add_argument("--lab", action="store_true", help="include the MNIST lab")
+    p.set_defaults(run=cmd_student_copy)
     return parser
 
 
@@ -147,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (collect_module.CollectError, grade.GradingError) as error:
+    except (collect_module.CollectError, grade.GradingError, student_copy.StudentCopyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -102,24 +102,24 @@ def assignments() -> list[str]:
     return sorted(names, key=assignment_rank)
 
 
-def source_notebooks(assignment: str | None = None) -> list[NotebookRef]:
-    """Source notebooks in course order (nbgrader takes an assignment's top-level notebooks)."""
+def _notebooks_under(base: Path, assignment: str | None) -> list[NotebookRef]:
+    """The top-level notebooks of ``base/<assignment>`` for one or every assignment, in course order."""
     refs = []
     for name in [assignment] if assignment else assignments():
-        folder = SOURCE / name
+        folder = base / name
         if folder.is_dir():
             refs += [NotebookRef(name, p.name) for p in sorted(folder.glob("*.ipynb"))]
     return refs
+
+
+def source_notebooks(assignment: str | None = None) -> list[NotebookRef]:
+    """Source notebooks in course order (nbgrader takes an assignment's top-level notebooks)."""
+    return _notebooks_under(SOURCE, assignment)
 
 
 def student_notebooks(assignment: str | None = None) -> list[NotebookRef]:
     """Committed student notebooks (an assignment's release folder is ``<root>/<assignment>``)."""
-    refs = []
-    for name in [assignment] if assignment else assignments():
-        folder = ROOT / name
-        if folder.is_dir():
-            refs += [NotebookRef(name, p.name) for p in sorted(folder.glob("*.ipynb"))]
-    return refs
+    return _notebooks_under(ROOT, assignment)
 
 
 def course_position(ref: NotebookRef) -> tuple[tuple[int, str], str]:

@@ -43,7 +43,7 @@ SOURCE = ROOT / "source"
 CONFIG_FILE = ROOT / "nbgrader_config.py"
 
 #: Assignments in the order students meet them (a later notebook may recap earlier answers).
-ASSIGNMENT_ORDER = ("lessons", "lab")
+ASSIGNMENT_ORDER = ("lesson1", "lesson2", "lesson3", "lesson4", "lesson5", "lab")
 #: Fake students of the autograde run: every answer filled in from the source, and untouched.
 PERFECT, BLANK = "perfect", "blank"
 #: Each source notebook should run in this many seconds on 2 cores (reported, never asserted).

@@ -14,6 +14,12 @@ def _as_float_array(values, who, what):
                         f"got {type(values).__name__}.") from None
 
 
+def _check_probabilities(p, who, advice):
+    if np.isnan(p).any() or p.min() < 0 or p.max() > 1:
+        raise ValueError(f"{who}: p must hold probabilities between 0 and 1; got values from "
+                         f"{np.nanmin(p):.4g} to {np.nanmax(p):.4g}. {advice}")
+
+
 def as_matching_arrays(prediction, target, who):
     """prediction and target as float arrays of the SAME shape, or a clear ValueError."""
     prediction = _as_float_array(prediction, who, "prediction")
@@ -32,10 +38,7 @@ def as_matching_arrays(prediction, target, who):
 def as_binary_problem(p, y, who):
     """Probabilities p in [0, 1] and labels y in {0, 1} of the same shape, or a clear error."""
     p, y = as_matching_arrays(p, y, who)
-    if np.isnan(p).any() or p.min() < 0 or p.max() > 1:
-        raise ValueError(f"{who}: p must hold probabilities between 0 and 1; got values from "
-                         f"{np.nanmin(p):.4g} to {np.nanmax(p):.4g}. Scores must go through a "
-                         "sigmoid or softmax first.")
+    _check_probabilities(p, who, "Scores must go through a sigmoid or softmax first.")
     if not np.isin(y, (0, 1)).all():
         raise ValueError(f"{who}: y must contain only the labels 0 and 1.")
     return p, y
@@ -70,10 +73,7 @@ def as_scores_and_labels(scores, labels, who):
 def as_probabilities_and_labels(p, labels, who):
     """Like as_scores_and_labels, but the rows must be probabilities (e.g. softmax output)."""
     p, labels = as_scores_and_labels(p, labels, who)
-    if np.isnan(p).any() or p.min() < 0 or p.max() > 1:
-        raise ValueError(f"{who}: p must hold probabilities between 0 and 1; got values from "
-                         f"{np.nanmin(p):.4g} to {np.nanmax(p):.4g}. Pass softmax(scores), not the "
-                         "raw scores.")
+    _check_probabilities(p, who, "Pass softmax(scores), not the raw scores.")
     return p, labels
 
 

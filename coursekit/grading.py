@@ -95,6 +95,19 @@ def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: flo
                              f"{hint}".rstrip())
 
 
+def agrees(actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
+    """Whether ``actual`` equals ``expected`` within tolerance, as ``check_close`` decides; never raises.
+
+    For recognising a known mistake: ``if agrees(answer, what_the_slip_gives): hint = ...``.
+    None, a wrong shape or something that is not numbers counts as "does not agree".
+    """
+    try:
+        check_close(actual, expected, "", rtol=rtol, atol=atol)
+    except AssertionError:
+        return False
+    return True
+
+
 def check(condition: bool, message: str) -> None:
     """``assert`` that also refuses to run on a tampered NumPy, with a message for the student."""
     check_untampered()

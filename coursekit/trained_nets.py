@@ -25,6 +25,20 @@ GRADED_DIGITS = 2000
 _MISSING = object()
 
 
+def held_out_predictions(name: str, net: Any,
+                         n_digits: int = GRADED_DIGITS) -> tuple[np.ndarray, np.ndarray]:
+    """``net.forward`` on the first ``n_digits`` test digits, in float64, and their true labels."""
+    _, _, x_test, y_test = load_mnist()
+    x = x_test[:n_digits]
+    try:
+        with quiet():
+            probabilities = np.asarray(net.forward(x), dtype=np.float64)
+    except Exception as error:
+        raise AssertionError(f"{name}.forward failed on {len(x)} test digits: "
+                             f"{type(error).__name__}: {error}") from error
+    return probabilities, y_test[:n_digits]
+
+
 def check_trained_net(name: str, n_linear: int, min_accuracy: float, *,
                       namespace: Mapping[str, Any] | None = None, net: Any = _MISSING,
                       n_digits: int = GRADED_DIGITS) -> Any:
@@ -58,21 +72,14 @@ def check_trained_net(name: str, n_linear: int, min_accuracy: float, *,
           "activation in between they compute just one linear map: add Tanh, ReLU or Sigmoid.")
     check(kinds[-1] == "Softmax", f"{name} should end with a Softmax layer so that it outputs "
           f"class probabilities; its last layer is {kinds[-1]}.")
-    _, _, x_test, y_test = load_mnist()
-    x, y = x_test[:n_digits], y_test[:n_digits]
-    try:
-        with quiet():
-            probabilities = np.asarray(net.forward(x), dtype=np.float64)
-    except Exception as error:
-        raise AssertionError(f"{name}.forward failed on {len(x)} test digits: "
-                             f"{type(error).__name__}: {error}") from error
-    check(probabilities.shape == (len(x), 10), f"{name}.forward on {len(x)} digits should "
-          f"return shape ({len(x)}, 10), got {probabilities.shape}.")
+    probabilities, y = held_out_predictions(name, net, n_digits)
+    check(probabilities.shape == (len(y), 10), f"{name}.forward on {len(y)} digits should "
+          f"return shape ({len(y)}, 10), got {probabilities.shape}.")
     check(np.isfinite(probabilities).all() and np.abs(probabilities.sum(axis=1) - 1).max() < 1e-3,
           f"the outputs of {name} are not probabilities (nan, or rows not summing to 1). "
           "If training diverged, use a smaller learning rate.")
     accuracy = float(np.mean(probabilities.argmax(axis=1) == y))
-    check(accuracy >= min_accuracy, f"{name} classifies {accuracy:.1%} of {len(x)} held-out test "
+    check(accuracy >= min_accuracy, f"{name} classifies {accuracy:.1%} of {len(y)} held-out test "
           f"digits correctly; the grader will want at least {min_accuracy:.0%}. Is it trained? "
           "Look at its training curves: more epochs or another learning rate may help.")
     return net

@@ -42,13 +42,13 @@ def add_import(source: str, line: str, hidden: bool = False) -> str:
     return line + "\n" + source
 
 
-def import_agrees(source: str) -> str:
-    """Add ``agrees`` to the cell's ``from coursekit.grading import ...`` line."""
+def import_from_grading(source: str, name: str) -> str:
+    """Add ``name`` to the cell's ``from coursekit.grading import ...`` line."""
     first = re.search(r"^from coursekit\.grading import (.*)$", source, re.M)
-    names = [name.strip() for name in first.group(1).split(",")]
-    if "agrees" in names:
+    names = [imported.strip() for imported in first.group(1).split(",")]
+    if name in names:
         return source
-    names = sorted(names + ["agrees"])
+    names = sorted(names + [name])
     return source[:first.start()] + "from coursekit.grading import " + ", ".join(names) + source[first.end():]
 
 
@@ -74,7 +74,7 @@ def shared_agrees(helper: str, extra: str = "") -> Callable[[str], str]:
     def change(source: str) -> str:
         if not re.search(rf"^def {helper}\(", source, re.M):
             return source
-        return import_agrees(rename_calls(remove_function(source, helper), helper, "agrees", extra))
+        return import_from_grading(rename_calls(remove_function(source, helper), helper, "agrees", extra), "agrees")
     return change
 
 
@@ -109,21 +109,27 @@ def chain(*changes: Callable[[str], str]) -> Callable[[str], str]:
 
 
 # ---- lesson 4: softmax tests without a softmax in the visible part --------------------------
-SCORES_FOR = '''# Scores built from known probabilities: softmax(log p + c) = p for any constant c of a row,
-# so the expected answer is known without computing a softmax here.
-def scores_for(p, row_constants):
-    return np.log(np.asarray(p, dtype=float)) + np.reshape(np.asarray(row_constants, dtype=float), (-1, 1))
-'''
+def without_reference_softmax(source: str) -> tuple[str, str]:
+    """The visible part without its softmax (scores are built with scores_for), and the hidden part."""
+    visible, hidden = source.split(HIDDEN)
+    visible = import_from_grading(remove_function(visible, "reference_softmax"), "scores_for")
+    return visible, hidden
+
+
+def replace_once(text: str, replacements: list[tuple[str, str]]) -> str:
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
 
 
 def softmax_forward(source: str) -> str:
     if not re.search(r"^def reference_softmax\(", source, re.M):
         return source
-    visible, hidden = source.split(HIDDEN)
-    visible = remove_function(visible, "reference_softmax")
-    visible = visible.replace("import math\n\n", "import math\n\n" + SCORES_FOR + "\n", 1)
-    replacements = [
+    visible, hidden = without_reference_softmax(source)
+    visible = replace_once(visible, [
         ("z = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5], [-1.0, 4.0, 0.0]])\n",
+         "# Scores built from known probabilities, softmax(log p + c) = p: the expected answer is exact.\n"
          "expected = np.array([[0.1, 0.2, 0.7], [1 / 3, 1 / 3, 1 / 3], [0.05, 0.9, 0.05]])\n"
          "z = scores_for(expected, [1.0, 0.5, -1.0])\n"),
         ('check_close(p, reference_softmax(z), "Softmax.forward(z)",',
@@ -140,10 +146,7 @@ def softmax_forward(source: str) -> str:
         ("mixed = np.array([[0.0, 1.0], [1000.0, 1001.0]])\n",
          "expected_mixed = np.array([[0.25, 0.75], [0.6, 0.4]])\nmixed = scores_for(expected_mixed, [1.0, 1001.0])\n"),
         ("check_close(p_mixed, reference_softmax(mixed),", "check_close(p_mixed, expected_mixed,"),
-    ]
-    for old, new in replacements:
-        assert visible.count(old) == 1, old
-        visible = visible.replace(old, new)
+    ])
     assert "reference_softmax" not in visible
     return visible + HIDDEN + "from graders.softmax import reference_softmax\n" + hidden
 
@@ -151,10 +154,8 @@ def softmax_forward(source: str) -> str:
 def softmax_backward(source: str) -> str:
     if not re.search(r"^def reference_softmax\(", source, re.M):
         return source
-    visible, hidden = source.split(HIDDEN)
-    visible = remove_function(visible, "reference_softmax")
-    visible = visible.replace("import math\n\n", "import math\n\n" + SCORES_FOR + "\n", 1)
-    replacements = [
+    visible, hidden = without_reference_softmax(source)
+    visible = replace_once(visible, [
         ('def softmax_layer_holding(z):\n    """A Softmax whose cache holds the right probabilities, even if forward is unfinished."""',
          'def softmax_layer_holding(z, p):\n    """A Softmax whose cache holds the right probabilities p of z, even if forward is unfinished."""'),
         ("    layer.p = reference_softmax(z)\n", "    layer.p = np.array(p, dtype=float)\n"),
@@ -170,10 +171,7 @@ def softmax_backward(source: str) -> str:
          "p = np.array([[0.1, 0.3, 0.2, 0.25, 0.15], [0.05, 0.05, 0.4, 0.1, 0.4]])\nz = scores_for(p, [0.5, -2.0])\n"
          "g = np.zeros((2, 5)); g[0, 1] = -2.0; g[1, 4] = -0.5\n"
          "with quiet():\n    grad = softmax_layer_holding(z, p).backward(g.copy())\n"),
-    ]
-    for old, new in replacements:
-        assert visible.count(old) == 1, old
-        visible = visible.replace(old, new)
+    ])
     assert "reference_softmax" not in visible
     hidden = hidden.replace("softmax_layer_holding(z).backward", "softmax_layer_holding(z, reference_softmax(z)).backward")
     return visible + HIDDEN + "from graders.softmax import reference_softmax\n" + hidden
@@ -197,9 +195,7 @@ def lab_net(name: str, n_linear: int, grader_accuracy: float) -> Callable[[str],
         old_hidden = (f'_net, _probabilities = _evaluate_net("{name}", n_linear={n_linear}, '
                       f'min_accuracy={grader_accuracy}, n_digits=2000)\n_check_honest_forward("{name}", _net, _probabilities)\n')
         new_hidden = f'check_honest_forward("{name}", {name})\n'
-        for old, new in ((old_visible, new_visible), (old_hidden, new_hidden)):
-            assert source.count(old) == 1, old
-            source = source.replace(old, new)
+        source = replace_once(source, [(old_visible, new_visible), (old_hidden, new_hidden)])
         return add_import(source, "from graders.lab import check_honest_forward", hidden=True)
     return change
 
@@ -210,7 +206,7 @@ def lab_activations(source: str) -> str:
     source = remove_function(source, "_evaluate_net")
     source = remove_function(remove_function(source, "_forward_from_weights"), "_check_honest_forward")
     source = source.replace(LAB_IMPORTS_OLD, LAB_IMPORTS_NEW)
-    replacements = [
+    source = replace_once(source, [
         ("    _net, _ = _evaluate_net(f\"activation_nets['{_name}']\", n_linear=2, min_accuracy=0.5,\n"
          "                            n_digits=200, net=activation_nets[_name])\n",
          "    _net = check_trained_net(f\"activation_nets['{_name}']\", n_linear=2, min_accuracy=0.85,\n"
@@ -220,10 +216,7 @@ def lab_activations(source: str) -> str:
          "                                         net=activation_nets[_name])\n"
          "    _check_honest_forward(_label, _net, _probabilities)\n",
          "    check_honest_forward(f\"activation_nets['{_name}']\", activation_nets[_name])\n"),
-    ]
-    for old, new in replacements:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
+    ])
     return add_import(source, "from graders.lab import check_honest_forward", hidden=True)
 
 
@@ -263,7 +256,7 @@ def numerical_gradient_agrees(source: str) -> str:
     source = remove_function(source, "agrees")
     for old in ("agrees(grad, 3 * x ** 2 + 3 * x * h + h ** 2)", "agrees(grad, 2 * expected)"):
         source = source.replace(old, old[:-1] + ", atol=1e-9)")
-    return import_agrees(source)
+    return import_from_grading(source, "agrees")
 
 
 CHANGES[("03_linear_layer", "ex-numerical-gradient-tests")] = numerical_gradient_agrees

@@ -159,3 +159,12 @@ def test_reference_softmax_is_stable_and_rows_sum_to_one():
     assert np.allclose(p.sum(axis=1), 1.0)
     assert np.allclose(p[0], [1 / (1 + np.e), np.e / (1 + np.e)])
     assert np.allclose(p[2], [0.5, 0.5])
+
+
+def test_scores_for_gives_scores_whose_softmax_is_the_probabilities():
+    from coursekit.grading import scores_for
+    p = np.array([[0.1, 0.2, 0.7], [0.25, 0.25, 0.5]])
+    for constants in ([0.0, 0.0], [3.0, -2.0], [1000.0, -1000.0]):
+        z = scores_for(p, constants)
+        assert z.shape == p.shape
+        assert np.allclose(reference_softmax(z), p, rtol=1e-10)

@@ -168,3 +168,31 @@ def test_scores_for_gives_scores_whose_softmax_is_the_probabilities():
         z = scores_for(p, constants)
         assert z.shape == p.shape
         assert np.allclose(reference_softmax(z), p, rtol=1e-10)
+
+
+# --- the notebooks use them: no helper is pasted into two test cells ------------------------------
+
+def _graded_test_cells():
+    import nbformat
+    from notebook_course import ROOT
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                yield f"{path.parent.name}/{path.name}::{meta['grade_id']}", cell.source
+
+
+def test_no_test_cell_pastes_a_helper_another_test_cell_defines():
+    """A function or class written out in two test cells belongs in coursekit or graders/."""
+    import ast
+    seen: dict[str, str] = {}
+    pasted = []
+    for where, source in _graded_test_cells():
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                code = ast.dump(node)
+                if code in seen and seen[code] != where:
+                    pasted.append(f"{node.name} in {where} and {seen[code]}")
+                seen.setdefault(code, where)
+    assert not pasted, ("helpers pasted into several test cells (import them from coursekit, or "
+                        "from graders/ in hidden tests): " + "; ".join(pasted))

@@ -40,9 +40,10 @@ def test_every_requirement_is_pinned():
     assert packages and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", p) for p in packages), packages
 
 
-def test_only_the_student_toolkit_is_installable():
+def test_only_the_toolkit_and_the_graders_helpers_are_installable():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert config["tool"]["setuptools"]["packages"] == ["coursekit"]
+    assert config["tool"]["setuptools"]["packages"]["find"]["include"] == [
+        "coursekit", "coursekit.*", "graders", "graders.*"]
 
 
 def test_the_toolkit_never_imports_the_answer_key():

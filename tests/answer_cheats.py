@@ -15,17 +15,16 @@ hidden tests included. A cheat calls one callable of ``coursekit`` and nothing e
   the first argument only, and for a method with or without ``self``.
 
 Controls keep this honest: the real answer must pass its test cell here (else the harness proves
-nothing) and a stub that raises ``NotImplementedError`` must fail it (a function the test cell
-never calls cannot earn points, so it is reported as untested rather than as safe).
+nothing), and only functions whose stub (``raise NotImplementedError``) fails the test cell are
+probed: a function the test cell never calls earns no points there, whatever it is bound to.
 
-Everything runs in one process per notebook (only the cells the graded cells need, see
-``cells_to_run``)
+Everything runs in one process per notebook
 (``python tests/answer_cheats.py lesson3/03_linear_layer.ipynb WORKDIR OUT.json``, WORKDIR a
-scratch copy of the assignment folder, where the notebook's files are read and written),
-in an IPython shell like a kernel's: the notebook's cells run once in order with the real answers;
-before each graded test cell runs for real, it runs once per cheat in the same namespace, which is
-put back afterwards. A cheat is bound just before the test cell, not before the solution cell:
-cells between the two (rare; they never feed a test) keep the real answer.
+scratch copy of the assignment folder, where the notebook reads and writes its files), in an
+IPython shell like a kernel's. The cells the graded cells need (``cells_to_run``) run once, in
+order, with the real answers; just before a graded test cell runs for real, it runs once per
+cheat in the same namespace, which is put back after each. A cheat is bound just before the test
+cell, not before the solution cell: cells between the two (rare) keep the real answer.
 """
 
 from __future__ import annotations
@@ -77,9 +76,9 @@ def exercises(ref: nc.NotebookRef, nb: dict | None = None) -> list[Exercise]:
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code" or not nc.is_solution_cell(cell):
             continue
-        bodies = nc.answer_bodies({"cells": [cell]}, ref.id)
+        names = [qualname for _, _, qualname in answers.answer_functions({"cells": [cell]},
+                                                                         nc.markers())]
         # Functions nested in an answer function are part of that answer, not separate answers.
-        names = [b.qualname for b in bodies]
         top = tuple(dict.fromkeys(n for n in names if not any(n.startswith(f"{m}.") for m in names)))
         tests = [i for i in range(index + 1, len(nb["cells"])) if nc.is_test_cell(nb["cells"][i])]
         if top and tests:
@@ -109,7 +108,9 @@ def _nested_functions(function: types.FunctionType, name: str) -> Iterator[tuple
         for const in code.co_consts:
             if isinstance(const, types.CodeType):
                 pending.append(const)
-                if not const.co_freevars and not const.co_name.startswith("<"):
+                # Comprehensions (<listcomp>, <genexpr>) are not functions one could call.
+                if not const.co_freevars and (const.co_name == "<lambda>"
+                                              or not const.co_name.startswith("<")):
                     yield (f"{name} -> nested {const.co_qualname}",
                            types.FunctionType(const, function.__globals__, const.co_name))
 
@@ -260,7 +261,7 @@ class Notebook:
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
                     self.shell.builtin_trap:
                 exec(self._compiled[source], self.ns)
-        except Exception as error:  # noqa: BLE001 (any failure fails the test cell)
+        except (Exception, SystemExit) as error:  # noqa: BLE001 (any failure fails the cell)
             return f"{type(error).__name__}: {str(error)[:300]}"
         finally:
             signal.alarm(0)

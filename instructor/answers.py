@@ -69,6 +69,12 @@ def is_solution_cell(cell: dict) -> bool:
     return bool(nbgrader_meta(cell).get("solution"))
 
 
+def is_test_cell(cell: dict) -> bool:
+    """An autograded test: a graded code cell that is not itself an answer."""
+    meta = nbgrader_meta(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 @dataclass
 class Segment:
     kind: str  # "open" (shown to students), "solution" or "hidden"

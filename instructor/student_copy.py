@@ -121,7 +121,7 @@ def _restated(student_notebook: Path, functions: set[str], lines: set[str]
     cells, found_functions, found_lines = [], [], []
     for index, label, tree in answers.code_cell_trees(nb):
         cell = nb.cells[index]
-        if answers.nbgrader_meta(cell).get("grade") and not answers.is_solution_cell(cell):
+        if answers.is_test_cell(cell):
             continue
         here = []
         if not isinstance(tree, SyntaxError):

@@ -49,6 +49,7 @@ from instructor.answers import (  # noqa: F401 (part of this module's interface 
     code_cell_trees,
     grade_id,
     is_solution_cell,
+    is_test_cell,
     nbgrader_meta,
 )
 
@@ -203,12 +204,6 @@ def markers() -> Markers:
     if _MARKERS is None:
         _MARKERS = Markers.from_config(load_course_config(ROOT))
     return _MARKERS
-
-
-def is_test_cell(cell: dict) -> bool:
-    """An autograded test: a graded code cell that is not itself an answer."""
-    meta = nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def test_cell_ids(nb: dict) -> list[str]:

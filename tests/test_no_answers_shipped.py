@@ -1,4 +1,4 @@
-"""No answer-key code reaches what students receive: ``lessons/``, ``lab/`` and ``coursekit/``.
+"""No answer-key code reaches what students receive: ``lesson1/`` ... ``lab/`` and ``coursekit/``.
 
 - Nothing shipped imports ``solutions`` (and no notebook does, sources included: AUTHORING.md).
 - No file of ``solutions/`` is copied into a shipped folder.
@@ -6,11 +6,11 @@
 - ``coursekit`` (installed for students from day one) does no exercise's work: every exercise's
   test cell, hidden tests included, fails for every answer that only calls coursekit
   (``answer_cheats.py`` builds those answers and runs the tests against them).
-- A student notebook has no function whose body is an answer of this or a later notebook of
-  the same assignment (lessons are released in order, so a recap may only show answers whose
-  deadline has passed), and none that copies ``solutions/`` unless an earlier notebook showed
-  it already. The lab comes after all lessons: lessons may show what the lab asks students to
-  bring (their own framework).
+- A student notebook has no function whose body is an answer of this or a later notebook
+  (lessons are released in order, so a recap may only show answers whose deadline has passed),
+  and none that copies ``solutions/`` unless an earlier notebook showed it already. The lab
+  comes after all lessons: lessons may show what the lab asks students to bring (their own
+  framework).
 
 For notebooks, bodies are compared as ASTs (``ast.dump``, docstring dropped, parameters renamed by position),
 so reformatting or renaming ``grad_out`` does not hide a copy. Small bodies give nothing away:
@@ -182,6 +182,7 @@ def test_no_exercise_passes_with_an_answer_that_only_calls_coursekit(exercise, c
 
 
 STUDENTS = nc.student_notebooks()
+LAB = "lab"  # comes after every lesson and asks students to bring the framework they built
 
 
 @pytest.mark.parametrize("ref", STUDENTS, ids=str)
@@ -190,7 +191,10 @@ def test_student_notebook_contains_no_answer_code(ref):
     sources = nc.source_notebooks()
     now_or_later = {}
     for other in sources:
-        if other.assignment == ref.assignment and nc.course_position(other) >= position:
+        # Lessons may show the lab's answers (the framework students bring to it); nothing else
+        # may show answers of itself or of a notebook that comes later.
+        if nc.course_position(other) >= position and (other.assignment != LAB
+                                                       or ref.assignment == LAB):
             now_or_later.update(answers_of(other))
     # A recap may show code for what earlier notebooks covered: their functions (answers
     # included), by body or by name (e.g. a recap of CrossEntropyLoss.backward written like

@@ -239,8 +239,12 @@ class Notebook:
 
         matplotlib.use("Agg")
         matplotlib.rcParams["figure.max_open_warning"] = 0
+        from traitlets.config import Config
+
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"  # probes run side by side: no shared history
         os.chdir(folder)
-        self.shell = Shell.instance()
+        self.shell = Shell.instance(config=config)
         self.ns = self.shell.user_ns
         self._compiled: dict[str, types.CodeType] = {}
         signal.signal(signal.SIGALRM, _on_alarm)

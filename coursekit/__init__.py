@@ -13,13 +13,12 @@ from .datasets import (
                        make_xor,
                        train_val_split,
 )
-from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .gradcheck import gradcheck
 from .mnist import load_mnist
 from .notebook import add_to_class
 from .progress import progress_bar
 
 __all__ = [
     "add_to_class", "gradcheck", "load_mnist", "make_blobs", "make_circles", "make_moons",
-    "make_regression_1d", "make_two_class", "make_xor", "numerical_gradient", "progress_bar",
-    "relative_error", "train_val_split",
+    "make_regression_1d", "make_two_class", "make_xor", "progress_bar", "train_val_split",
 ]

@@ -101,10 +101,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_student_copy(args: argparse.Namespace) -> int:
     course = _course(args)
-    notebooks = student_copy.make_student_copy(course.root, args.destination, args.lessons or [],
-                                               args.lab)
-    print(f"Student copy in {args.destination}: {len(notebooks)} notebook(s), coursekit/ and a README; "
-          "no solutions/, source/, tests/ or instructor/.")
+    copy = student_copy.make_student_copy(course.root, args.destination, args.lessons or [],
+                                          args.lab, force=args.force, source=course.source)
+    for warning in copy.warnings:
+        print(f"warning (--force): {warning}", file=sys.stderr)
+    print(f"Student repository in {copy.destination}: {len(copy.notebooks)} notebook(s), coursekit/, "
+          "a README and one commit; no solutions/, source/, tests/ or instructor/.\n"
+          "Publish it as a template repository (e.g. for GitHub Classroom): create an empty "
+          "repository, then `git remote add origin URL && git push -u origin main` in that folder.")
     return 0
 
 
@@ -181,10 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_export)
 
     p = commands.add_parser("student-copy",
-                            help="a folder for students with only the released notebooks and coursekit/")
+                            help="a git repository for students with only the handed-out notebooks "
+                                 "and coursekit/, ready to publish as a template")
     p.add_argument("destination", help="a new folder to write the copy to")
-    p.add_argument("--lessons", type=int, nargs="*", help="lesson numbers released so far, e.g. 1 2")
+    p.add_argument("--lessons", type=int, nargs="*", help="lesson numbers handed out now, e.g. 1 2")
     p.add_argument("--lab", action="store_true", help="include the MNIST lab")
+    p.add_argument("--force", action="store_true",
+                   help="copy even when a lesson's recap gives away answers of another lesson of "
+                        "the same handout (a warning instead of a refusal)")
     p.set_defaults(run=cmd_student_copy)
     return parser
 

@@ -1,31 +1,68 @@
-"""A copy of the course for students: the released notebooks and the toolkit, nothing else.
+"""A repository for students: the released notebooks and the toolkit, nothing else.
 
-The repository holds the answer key (``solutions/``), the instructor notebooks (``source/``)
-and, in lessons 2-5, recaps of earlier lessons' answers. Students of a graded course should get
-only what has been released so far; this builds that folder (or zip) for the LMS.
+The course repository holds the answer key (``solutions/``), the instructor notebooks
+(``source/``), the tests and the grading tools, and in lessons 2-5 recaps of earlier lessons'
+answers. Students of a graded course get only what has been handed out so far, as a git
+repository with one commit, ready to publish as a template (GitHub Classroom, GitLab...):
+
+- ``lessonN/`` of the lessons asked for, and ``lab/`` with ``--lab``;
+- ``coursekit/``, a ``pyproject.toml`` that packages only coursekit, and a ``requirements.txt``
+  without the instructor's test tools;
+- a README with the two commands students need, and a ``.gitignore``.
+
+A lesson's recap restates the answers of earlier lessons, so handing out both at once gives those
+answers away. The copy is refused when a notebook restates answers of an earlier notebook of the
+same handout (``--force`` makes it a warning): it defines, with a body, a function the earlier
+notebook asks for, or shows one of its specific answer lines (``instructor/answers.py``).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
-# What students need besides the notebooks: the toolkit and what installs it.
-_TOOLKIT = ("requirements.txt", "pyproject.toml", "coursekit")
+import nbformat
 
-README = """# Build your own neural-network framework
+from . import answers
 
-Set up (a fresh virtual environment with everything installed) and open the course in JupyterLab:
+#: Requirements only the instructor needs (testing the course), left out of the students' copy.
+INSTRUCTOR_ONLY = frozenset({"pytest", "nbval", "playwright", "ruff"})
+
+GITIGNORE = """\
+.venv/
+__pycache__/
+*.pyc
+*.egg-info/
+.ipynb_checkpoints/
+.DS_Store
+"""
+
+README = """\
+# Build your own neural-network framework
+
+{contents}
+
+Set up once (a fresh virtual environment with everything installed) and open the first notebook:
 
 ```bash
-python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/jupyter lab {first}
+python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
+.venv/bin/jupyter lab {first}
 ```
 
-Included: {contents}. Each exercise cell says `YOUR CODE HERE`; the cell after it checks your
-answer at once. The grader runs more tests than you can see, on other shapes and seeds, so make
-your code general. Stuck on a gradient? `coursekit.gradcheck(layer, x)` compares your `backward`
-with finite differences. Hand in each notebook under its own file name, after
-*Kernel > Restart Kernel and Run All Cells*.
+Next time, the second command alone opens JupyterLab again.
+
+- Each exercise cell says `YOUR CODE HERE`; the cell after it checks your answer at once. The
+  grader runs more tests than you can see, on other shapes and seeds, so make your code general.
+- Before you hand a notebook in, click **Validate** in the notebook's toolbar (nbgrader's button):
+  it restarts the notebook, runs every cell and tells you which tests still fail.
+- Stuck on a gradient? `coursekit.gradcheck(layer, x)` compares your `backward` with finite
+  differences.
+- Hand in each notebook under its own file name, as your instructor asks (push your work to this
+  repository, or upload the `.ipynb` file).
 """
 
 
@@ -33,44 +70,226 @@ class StudentCopyError(ValueError):
     """The copy cannot be made as asked; the message says why and what to do."""
 
 
+@dataclass
+class Reveal:
+    """A notebook of the handout that restates answers of an earlier notebook of the same handout."""
+
+    answers_of: str  # assignment whose answers are given away, e.g. "lesson1"
+    shown_in: str  # "lesson2/02_gradient_descent.ipynb"
+    cells: list[str]  # "cell 5 (recap-lesson-1)"
+    functions: list[str]  # answer functions it defines, e.g. "softmax"
+    lines: list[str]  # answer lines it shows
+
+    def describe(self) -> str:
+        what = []
+        if self.functions:
+            what.append("defines " + ", ".join(self.functions))
+        if self.lines:
+            what.append(f"shows {len(self.lines)} answer line(s) such as {self.lines[0]!r}")
+        return (f"{self.shown_in} ({', '.join(self.cells)}) restates answers of {self.answers_of}: "
+                + "; ".join(what))
+
+
+@dataclass
+class StudentCopy:
+    destination: Path
+    notebooks: list[Path]
+    warnings: list[str] = field(default_factory=list)
+    commit: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Recaps that give answers away
+
+
+def _answers(source_notebooks: list[Path], markers: answers.Markers) -> tuple[set[str], set[str]]:
+    """(answer functions, answer lines) of an assignment's source notebooks."""
+    functions: set[str] = set()
+    lines: set[str] = set()
+    for path in source_notebooks:
+        nb = nbformat.read(str(path), as_version=4)
+        functions |= {qualname for _, _, qualname in answers.answer_functions(nb, markers)}
+        lines |= answers.secret_lines(nb, markers)["solution"]
+    return functions, lines
+
+
+def _restated(student_notebook: Path, functions: set[str], lines: set[str]
+              ) -> tuple[list[str], list[str], list[str]]:
+    """(cells, functions, lines) of ``functions`` and ``lines`` the notebook shows outside its
+    test cells (a stand-in inside a test cell is a test double, not a recap)."""
+    nb = nbformat.read(str(student_notebook), as_version=4)
+    cells, found_functions, found_lines = [], [], []
+    for index, label, tree in answers.code_cell_trees(nb):
+        cell = nb.cells[index]
+        if answers.is_test_cell(cell):
+            continue
+        here = []
+        if not isinstance(tree, SyntaxError):
+            here += [qualname for node, qualname in answers.function_definitions(tree)
+                     if qualname in functions and not answers.is_stub(node)]
+        shown = [line.strip() for line in cell.source.split("\n") if line.strip() in lines]
+        if here or shown:
+            cells.append(label)
+            found_functions += here
+            found_lines += shown
+    return cells, sorted(set(found_functions)), list(dict.fromkeys(found_lines))
+
+
+def recap_reveals(course_root: Path, assignments: list[str], source: str = "source") -> list[Reveal]:
+    """Notebooks of ``assignments`` (in the order students meet them) that restate answers of an
+    earlier assignment of the same list."""
+    course_root = Path(course_root)
+    markers = answers.Markers.of_course(course_root)
+    reveals = []
+    for position, earlier in enumerate(assignments):
+        functions, lines = _answers(sorted((course_root / source / earlier).glob("*.ipynb")), markers)
+        for later in assignments[position + 1:]:
+            for notebook in sorted((course_root / later).glob("*.ipynb")):
+                cells, found_functions, found_lines = _restated(notebook, functions, lines)
+                if cells:
+                    reveals.append(Reveal(earlier, f"{later}/{notebook.name}", cells,
+                                          found_functions, found_lines))
+    return reveals
+
+
+# --------------------------------------------------------------------------------------------
+# What installs the toolkit
+
+
+def student_requirements(requirements: str) -> str:
+    """The course's requirements without instructor-only tools (and comments about them only)."""
+    kept: list[str] = []
+    comments: list[str] = []
+    for line in requirements.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comments.append(line)
+            continue
+        name = re.split(r"[\s\[<>=!~;@]", stripped, maxsplit=1)[0].lower() if stripped else ""
+        if name.replace("_", "-") in INSTRUCTOR_ONLY:
+            comments = []  # the comment above an instructor-only block goes with it
+            continue
+        kept += comments + [line]
+        comments = []
+    return "\n".join(kept).strip() + "\n"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
+    raise StudentCopyError(f"pyproject.toml holds a value this tool cannot copy: {value!r}")
+
+
+def student_pyproject(pyproject: str) -> str:
+    """The course's packaging of coursekit alone: build system, project, setuptools' package list
+    (no test configuration: the copy has no tests)."""
+    data = tomllib.loads(pyproject)
+    setuptools = data.get("tool", {}).get("setuptools", {})
+    if setuptools.get("packages") != ["coursekit"]:
+        raise StudentCopyError("pyproject.toml should package coursekit alone "
+                               f"([tool.setuptools] packages = [\"coursekit\"]), not {setuptools.get('packages')}")
+    tables = [("build-system", data["build-system"]), ("project", data["project"])]
+    tables += [(f"tool.setuptools{'.' + key if key else ''}", table) for key, table in
+               [("", {k: v for k, v in setuptools.items() if not isinstance(v, dict)})]
+               + [(k, v) for k, v in setuptools.items() if isinstance(v, dict)]]
+    out = ["# The student toolkit, coursekit: installed by requirements.txt (-e .)."]
+    for name, table in tables:
+        out.append(f"\n[{name}]")
+        out += [f"{key} = {_toml(value)}" for key, value in table.items()]
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The copy
+
+
+def _git(destination: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=destination, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise StudentCopyError("git is not installed; it is needed to make the copy a repository.") from None
+    if result.returncode != 0:
+        raise StudentCopyError(f"git {' '.join(args)} failed in {destination}: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def _commit(destination: Path, message: str) -> str:
+    _git(destination, "init", "--quiet", "--initial-branch=main")
+    _git(destination, "add", "--all")
+    identity = [] if _git_config("user.email") else [
+        "-c", "user.name=Course staff", "-c", "user.email=course-staff@example.invalid"]
+    _git(destination, *identity, "-c", "commit.gpgsign=false", "commit", "--quiet",
+         "--no-verify", "-m", message)
+    return _git(destination, "rev-parse", "HEAD")
+
+
+def _git_config(key: str) -> str:
+    try:
+        result = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True)
+    except FileNotFoundError:
+        return ""
+    return result.stdout.strip()
+
+
 def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
-                      include_lab: bool) -> list[Path]:
-    """Write the student copy to ``destination`` (a new folder); return the notebooks it holds."""
+                      include_lab: bool, *, force: bool = False, source: str = "source") -> StudentCopy:
+    """Write the student repository to ``destination`` (a new folder)."""
     course_root, destination = Path(course_root).resolve(), Path(destination).resolve()
     if destination.exists() and any(destination.iterdir()):
         raise StudentCopyError(f"{destination} already exists and is not empty; choose a new folder "
                                "(nothing is overwritten).")
     if destination == course_root or course_root in destination.parents:
         raise StudentCopyError(f"{destination} is inside the course folder; write the copy elsewhere.")
-    available = {int(path.name[len("lesson"):]): path for path in sorted(course_root.glob("lesson[0-9]"))
-                 if path.is_dir()}
+    available = {int(path.name[len("lesson"):]): path for path in sorted(course_root.glob("lesson[0-9]*"))
+                 if path.is_dir() and path.name[len("lesson"):].isdigit()}
     unknown = sorted(set(lessons) - set(available))
     if unknown:
         raise StudentCopyError(f"no lesson {unknown} in {course_root} (folders lesson1/, lesson2/ ...); "
                                f"available: {sorted(available)}.")
     if not lessons and not include_lab:
         raise StudentCopyError("nothing to copy: name lessons (e.g. --lessons 1 2) and/or --lab.")
+    folders = [available[number].name for number in sorted(set(lessons))]
+    folders += ["lab"] if include_lab else []
+
+    reveals = recap_reveals(course_root, folders, source)
+    if reveals and not force:
+        given_away = sorted({r.answers_of for r in reveals})
+        raise StudentCopyError(
+            "handing out " + " and ".join(folders) + " together gives answers away:\n  "
+            + "\n  ".join(r.describe() for r in reveals)
+            + f"\nHand out {', '.join(given_away)} first, and the rest once its deadline has "
+            "passed (each handout its own student-copy), or pass --force to do it anyway.")
 
     destination.mkdir(parents=True, exist_ok=True)
-    for name in _TOOLKIT:
-        source = course_root / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
-        else:
-            shutil.copy2(source, destination / name)
+    shutil.copytree(course_root / "coursekit", destination / "coursekit",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    (destination / "requirements.txt").write_text(
+        student_requirements((course_root / "requirements.txt").read_text(encoding="utf-8")))
+    (destination / "pyproject.toml").write_text(
+        student_pyproject((course_root / "pyproject.toml").read_text(encoding="utf-8")))
     notebooks = []
-    for number in sorted(lessons):
-        folder = shutil.copytree(available[number], destination / available[number].name,
-                                 ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        notebooks += sorted(Path(folder).glob("*.ipynb"))
-    if include_lab:
-        shutil.copytree(course_root / "lab", destination / "lab",
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        notebooks += sorted((destination / "lab").glob("*.ipynb"))
-    parts = [f"lesson{'s' if len(lessons) > 1 else ''} {', '.join(map(str, sorted(lessons)))}"] if lessons else []
+    for folder in folders:
+        copied = shutil.copytree(course_root / folder, destination / folder,
+                                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        notebooks += sorted(Path(copied).glob("*.ipynb"))
+    if not notebooks:
+        raise StudentCopyError(f"no notebook in {', '.join(folders)}: generate the student versions "
+                               "first (nbgrader generate_assignment NAME --force).")
+    parts = [f"lesson{'s' if len(lessons) > 1 else ''} {', '.join(map(str, sorted(set(lessons))))}"] \
+        if lessons else []
     if include_lab:
         parts.append("the MNIST lab (see lab/README.md)")
+    contents = "This repository holds " + " and ".join(parts) + " of the course."
     first = notebooks[0].relative_to(destination).as_posix()
-    (destination / "README.md").write_text(README.format(first=first, contents=" and ".join(parts)))
-    return notebooks
+    (destination / "README.md").write_text(README.format(first=first, contents=contents))
+    (destination / ".gitignore").write_text(GITIGNORE)
+    commit = _commit(destination, f"Course handout: {' and '.join(parts)}")
+    return StudentCopy(destination, notebooks, [r.describe() for r in reveals], commit)

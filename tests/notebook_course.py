@@ -10,7 +10,8 @@ nothing away. This module holds what those tests share:
   ``generate_assignment``, one execution of every source notebook, one ``autograde`` of two
   fake students ``perfect`` and ``blank``), driven in-process through nbgrader's Python API
   (each ``nbgrader`` command line would cost ~5 s of start-up);
-- line-, region- and AST-level analysis of notebooks for the "no answers shipped" checks.
+- line-, region- and AST-level analysis of notebooks for the "no answers shipped" checks (what
+  counts as an answer lives in ``instructor/answers.py``, which ``student-copy`` shares).
 
 Nothing here writes into the repository: every course lives under pytest's temp folder.
 ``NBCOURSE_ROOT=/path/to/a/course/copy`` points the suite at another checkout of the course
@@ -36,6 +37,21 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from instructor import answers
+from instructor.answers import (  # noqa: F401 (part of this module's interface for the tests)
+    Markers,
+    Segment,
+    all_lines,
+    body_statements,
+    called_name,
+    cell_python,
+    code_cell_trees,
+    grade_id,
+    is_solution_cell,
+    is_test_cell,
+    nbgrader_meta,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = Path(os.environ.get("NBCOURSE_ROOT") or REPO).resolve()
@@ -180,59 +196,14 @@ def load_course_config(course_root: Path | None = None):
     return config
 
 
-@dataclass(frozen=True)
-class Markers:
-    """nbgrader's delimiters and stubs as this course configures them."""
-
-    begin_solution: str
-    end_solution: str
-    begin_hidden: str
-    end_hidden: str
-    code_stub: tuple[str, ...]
-    text_stub: tuple[str, ...]
-    ignore: tuple[str, ...]
-
-    @classmethod
-    def from_config(cls) -> Markers:
-        from nbgrader.coursedir import CourseDirectory
-        from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
-
-        config = load_course_config(ROOT)
-        solutions = ClearSolutions(config=config)
-        hidden = ClearHiddenTests(config=config)
-        return cls(solutions.begin_solution_delimeter, solutions.end_solution_delimeter,
-                   hidden.begin_test_delimeter, hidden.end_test_delimeter,
-                   tuple(solutions.code_stub["python"].split("\n")),
-                   tuple(solutions.text_stub.split("\n")),
-                   tuple(CourseDirectory(config=config).ignore))
-
-
 _MARKERS: Markers | None = None
 
 
 def markers() -> Markers:
     global _MARKERS
     if _MARKERS is None:
-        _MARKERS = Markers.from_config()
+        _MARKERS = Markers.from_config(load_course_config(ROOT))
     return _MARKERS
-
-
-def nbgrader_meta(cell: dict) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def grade_id(cell: dict) -> str | None:
-    return nbgrader_meta(cell).get("grade_id")
-
-
-def is_solution_cell(cell: dict) -> bool:
-    return bool(nbgrader_meta(cell).get("solution"))
-
-
-def is_test_cell(cell: dict) -> bool:
-    """An autograded test: a graded code cell that is not itself an answer."""
-    meta = nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def test_cell_ids(nb: dict) -> list[str]:
@@ -260,84 +231,20 @@ def graded_cell_params(refs: Iterable[NotebookRef]) -> list[tuple[NotebookRef, s
 # Solution and hidden-test regions
 
 
-@dataclass
-class Segment:
-    kind: str  # "open" (shown to students), "solution" or "hidden"
-    lines: list[str]
-    indent: str = ""
-
-
 def split_regions(source: str) -> list[Segment]:
-    """Split a cell into open text and solution / hidden-test regions, as nbgrader does.
-
-    nbgrader starts a region at any line *containing* the begin delimiter and ends it at any
-    line containing the end delimiter; the delimiter lines themselves belong to no segment.
-    """
-    m = markers()
-    segments: list[Segment] = [Segment("open", [])]
-    inside = None
-    for line in source.split("\n"):
-        if m.begin_solution in line or m.begin_hidden in line:
-            inside = "solution" if m.begin_solution in line else "hidden"
-            segments.append(Segment(inside, [], re.match(r"\s*", line).group(0)))
-        elif (inside == "solution" and m.end_solution in line
-              or inside == "hidden" and m.end_hidden in line):
-            inside = None
-            segments.append(Segment("open", []))
-        else:
-            segments[-1].lines.append(line)
-    return segments
-
-
-def cell_region_lines(cell: dict) -> dict[str, list[str]]:
-    """Lines of one cell by kind; a solution cell without markers is a solution as a whole."""
-    out: dict[str, list[str]] = {"open": [], "solution": [], "hidden": []}
-    segments = split_regions(cell["source"])
-    if is_solution_cell(cell) and not any(s.kind == "solution" for s in segments):
-        out["solution"] += cell["source"].split("\n")
-        return out
-    for segment in segments:
-        out[segment.kind] += segment.lines
-    return out
+    return answers.split_regions(source, markers())
 
 
 def notebook_lines(nb: dict) -> dict[str, set[str]]:
-    """Stripped lines of a source notebook: open (students see them), solution, hidden."""
-    out: dict[str, set[str]] = {"open": set(), "solution": set(), "hidden": set()}
-    for cell in nb["cells"]:
-        for kind, lines in cell_region_lines(cell).items():
-            out[kind] |= {line.strip() for line in lines}
-    return out
-
-
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+    return answers.notebook_lines(nb, markers())
 
 
 def is_specific(line: str, min_tokens: int = 6) -> bool:
-    """Whether a line says enough to give an answer away (``return x`` and ``pass`` do not)."""
-    line = line.strip()
-    if not line or line in markers().code_stub or line in markers().text_stub:
-        return False
-    if line.startswith("#"):
-        return len(line.lstrip("#").split()) >= 4  # a comment in an answer can be a hint
-    return len(_TOKEN.findall(line)) >= min_tokens
+    return answers.is_specific(line, markers(), min_tokens)
 
 
 def secret_lines(source_nb: dict) -> dict[str, set[str]]:
-    """Specific solution and hidden-test lines that the notebook never shows openly."""
-    lines = notebook_lines(source_nb)
-    return {kind: {line for line in lines[kind] - lines["open"] if is_specific(line)}
-            for kind in ("solution", "hidden")}
-
-
-def all_lines(nb: dict) -> dict[str, tuple[str, str]]:
-    """Every stripped line of a notebook -> (cell label, original line), for leak reports."""
-    found: dict[str, tuple[str, str]] = {}
-    for index, cell in enumerate(nb["cells"]):
-        label = f"cell {index}" + (f" ({grade_id(cell)})" if grade_id(cell) else "")
-        for line in cell["source"].split("\n"):
-            found.setdefault(line.strip(), (label, line))
-    return found
+    return answers.secret_lines(source_nb, markers())
 
 
 class FillInError(AssertionError):
@@ -408,38 +315,6 @@ def fill_in_notebook(student_nb: dict, source_nb: dict) -> tuple[dict, dict[str,
 # Python code of notebooks, function bodies as ASTs
 
 
-def cell_python(source: str) -> str:
-    """A code cell as plain Python: IPython magics and shell escapes become ``pass``."""
-    lines = source.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        lines[0] = "pass"
-    out = []
-    for line in lines:
-        stripped = line.lstrip()
-        help_request = stripped.endswith("?") and not stripped.startswith("#")
-        if stripped.startswith(("%", "!")) or help_request:
-            out.append(line[: len(line) - len(stripped)] + "pass")
-        else:
-            out.append(line)
-    return "\n".join(out)
-
-
-def code_cell_trees(nb: dict) -> Iterator[tuple[int, str, ast.Module | SyntaxError]]:
-    """(index, label, parsed module or the SyntaxError) for every code cell."""
-    for index, cell in enumerate(nb["cells"]):
-        if cell["cell_type"] != "code":
-            continue
-        label = f"cell {index}" + (f" ({grade_id(cell)})" if grade_id(cell) else "")
-        try:
-            yield index, label, ast.parse(cell_python(cell["source"]))
-        except SyntaxError as error:
-            yield index, label, error
-
-
-def _called_name(call: ast.Call) -> str:
-    return getattr(call.func, "attr", getattr(call.func, "id", ""))
-
-
 def imports_solutions(tree: ast.AST) -> list[str]:
     """Import statements (or import_module calls) that reach the answer key ``solutions``."""
     found = []
@@ -449,7 +324,7 @@ def imports_solutions(tree: ast.AST) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
                 and node.module.split(".")[0] == "solutions":
             found.append(f"from {node.module} import ...")
-        elif isinstance(node, ast.Call) and _called_name(node) in {"import_module", "__import__"} \
+        elif isinstance(node, ast.Call) and called_name(node) in {"import_module", "__import__"} \
                 and node.args and isinstance(node.args[0], ast.Constant) \
                 and str(node.args[0].value).split(".")[0] == "solutions":
             found.append(f"import_module({node.args[0].value!r})")
@@ -482,14 +357,6 @@ class FunctionBody:
     qualname: str = ""  # "Linear.backward", also for `@add_to_class(Linear) def backward`
 
 
-def body_statements(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
-    body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        body = body[1:]
-    return body
-
-
 def function_body(node: ast.FunctionDef | ast.AsyncFunctionDef, where: str,
                   qualname: str = "") -> FunctionBody:
     args = node.args
@@ -503,32 +370,10 @@ def function_body(node: ast.FunctionDef | ast.AsyncFunctionDef, where: str,
     return FunctionBody(where, ast.dump(module), size, qualname or node.name)
 
 
-def _added_to_class(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
-    """``X`` for a function decorated with ``@add_to_class(X)`` (it becomes the method X.name)."""
-    for decorator in node.decorator_list:
-        if isinstance(decorator, ast.Call) and _called_name(decorator) == "add_to_class" \
-                and decorator.args and isinstance(decorator.args[0], ast.Name):
-            return decorator.args[0].id
-    return None
-
-
 def function_bodies(tree: ast.AST, where: str) -> Iterator[tuple[ast.FunctionDef, FunctionBody]]:
     """Every (possibly nested) function or method with its qualified name."""
-
-    def walk(node: ast.AST, prefix: str) -> Iterator[tuple[ast.FunctionDef, FunctionBody]]:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                owner = _added_to_class(child)
-                qualname = f"{owner}.{child.name}" if owner and not prefix \
-                    else f"{prefix}{child.name}"
-                yield child, function_body(child, f"{where}: {qualname}", qualname)
-                yield from walk(child, f"{qualname}.")
-            elif isinstance(child, ast.ClassDef):
-                yield from walk(child, f"{prefix}{child.name}.")
-            else:
-                yield from walk(child, prefix)
-
-    yield from walk(tree, "")
+    for node, qualname in answers.function_definitions(tree):
+        yield node, function_body(node, f"{where}: {qualname}", qualname)
 
 
 def python_file_bodies(folder: Path) -> list[FunctionBody]:
@@ -549,24 +394,10 @@ def notebook_bodies(nb: dict, label: str) -> list[FunctionBody]:
 
 def answer_bodies(source_nb: dict, label: str) -> list[FunctionBody]:
     """Functions the source notebook asks students to write: defs around a solution region."""
-    m = markers()
-    bodies = []
-    for index, cell in enumerate(source_nb["cells"]):
-        if cell["cell_type"] != "code" or not is_solution_cell(cell):
-            continue
-        lines = cell["source"].split("\n")
-        marker_lines = [n for n, line in enumerate(lines, start=1) if m.begin_solution in line]
-        try:
-            tree = ast.parse(cell_python(cell["source"]))
-        except SyntaxError:
-            continue
-        cell_label = f"{label} cell {index} ({grade_id(cell)})"
-        for node, body in function_bodies(tree, cell_label):
-            whole_cell = not marker_lines
-            last = node.end_lineno or node.lineno
-            if whole_cell or any(node.lineno <= n <= last for n in marker_lines):
-                bodies.append(body)
-    return bodies
+    cells = source_nb["cells"]
+    return [function_body(node, f"{label} {answers.cell_label(index, cells[index])}: {qualname}",
+                          qualname)
+            for index, node, qualname in answers.answer_functions(source_nb, markers())]
 
 
 # --------------------------------------------------------------------------------------------

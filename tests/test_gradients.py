@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coursekit.gradcheck import KINK_THRESHOLD, SMOOTH_THRESHOLD, gradcheck, relative_error
+from coursekit.gradcheck import KINK_THRESHOLD, SMOOTH_THRESHOLD, gradcheck
 from solutions import (
     CrossEntropyLoss,
     Linear,
@@ -134,17 +134,54 @@ def test_gradcheck_leaves_the_float32_layer_untouched(rng):
     assert layer.W.dtype == np.float32 and np.array_equal(layer.W, before)
 
 
-def test_relative_error_is_scale_free():
-    a = np.array([1.0, -2.0, 3.0])
-    assert relative_error(a, a) == 0.0
-    assert relative_error(a * 1e6, a * 1e6 * (1 + 1e-9)) == pytest.approx(relative_error(a, a * (1 + 1e-9)))
+class _Scale:
+    """y = c * x, with a backward that is off by ``factor`` (1: right)."""
+
+    def __init__(self, c, factor=1.0):
+        self.c, self.factor = c, factor
+
+    def forward(self, x):
+        return self.c * x
+
+    def backward(self, grad):
+        return self.factor * self.c * grad
 
 
-def test_numerical_gradient_works_on_a_transposed_view():
-    from coursekit.gradcheck import numerical_gradient
+def test_the_error_is_relative_so_one_threshold_fits_every_scale(rng):
+    x = rng.normal(size=(3, 4))
+    for c in (1e-6, 1.0, 1e6):
+        assert gradcheck(_Scale(c), x)["input"] < SMOOTH_THRESHOLD
+        # |2cg - cg| / (|2cg| + |cg|) = 1/3, whatever the scale c.
+        assert gradcheck(_Scale(c, factor=2.0), x)["input"] == pytest.approx(1 / 3, rel=1e-6)
 
-    base = np.arange(6, dtype=np.float64).reshape(2, 3)
-    view = base.T  # not contiguous: a flattened copy would never be nudged
-    grad = numerical_gradient(lambda: float(np.sum(view**2)), view)
-    np.testing.assert_allclose(grad, 2 * view, rtol=1e-8)
-    assert np.array_equal(base, np.arange(6).reshape(2, 3))  # restored
+
+def test_a_non_contiguous_parameter_is_nudged_in_place(rng):
+    class ColumnMajor:  # W stored transposed: nudging a flattened copy would measure nothing
+        def __init__(self):
+            self.W = np.asfortranarray(rng.normal(size=(3, 2)))
+            self.dW = np.zeros_like(self.W)
+
+        def forward(self, x):
+            self.x = x
+            return x @ self.W
+
+        def backward(self, grad):
+            self.dW = self.x.T @ grad
+            return grad @ self.W.T
+
+    layer = ColumnMajor()
+    before = layer.W.copy()
+    errors = gradcheck(layer, rng.normal(size=(4, 3)))
+    assert set(errors) == {"input", "W"} and errors["W"] < SMOOTH_THRESHOLD, errors
+    assert np.array_equal(layer.W, before)  # gradcheck works on a copy
+
+
+def test_a_gradient_of_the_wrong_shape_is_explained(rng):
+    class WrongShape(_Scale):
+        def backward(self, grad):
+            return grad.T
+
+    with pytest.raises(ValueError, match=r"gradient has shape \(4, 3\) but the array it belongs "
+                                         r"to has shape \(3, 4\)"):
+        gradcheck(WrongShape(1.0), rng.normal(size=(3, 4)))
+

@@ -3,15 +3,16 @@
 - Nothing shipped imports ``solutions`` (and no notebook does, sources included: AUTHORING.md).
 - No file of ``solutions/`` is copied into a shipped folder.
 - The lab's student version implements no framework: every ``backward`` is a stub.
-- ``coursekit`` (installed for students from day one) has no function whose body is a
-  ``solutions/`` function or an exercise answer of any notebook.
+- ``coursekit`` (installed for students from day one) does no exercise's work: every exercise's
+  test cell, hidden tests included, fails for every answer that only calls coursekit
+  (``answer_cheats.py`` builds those answers and runs the tests against them).
 - A student notebook has no function whose body is an answer of this or a later lesson
   (lessons are released in order, so a recap may only show answers whose deadline has passed),
   and none that copies an answer of ``solutions/`` (code between its solution markers) unless an
   earlier notebook showed it already. The lab comes after all lessons: lessons may show what the
   lab asks students to bring (their own framework).
 
-Bodies are compared as ASTs (``ast.dump``, docstring dropped, parameters renamed by position),
+For notebooks, bodies are compared as ASTs (``ast.dump``, docstring dropped, parameters renamed by position),
 so reformatting or renaming ``grad_out`` does not hide a copy. Small bodies give nothing away:
 an exercise's answer counts from ``MIN_ANSWER_SIZE`` AST nodes (``return grad * self.positive``),
 a function of ``solutions/`` from ``MIN_KEY_SIZE`` (plumbing such as ``return [self.W, self.b]``
@@ -23,8 +24,11 @@ from __future__ import annotations
 import ast
 from functools import cache
 
+import answer_cheats
 import notebook_course as nc
 import pytest
+
+from instructor import answers
 
 MIN_ANSWER_SIZE = 6  # `return grad_out * self.positive` (ReLU.backward) has 6 nodes
 MIN_KEY_SIZE = 10  # above `return self.forward(x).argmax(axis=1)` (9 nodes)
@@ -86,14 +90,6 @@ def test_no_solutions_file_is_copied_into_shipped_folders():
 LAB_STUDENTS = nc.student_notebooks("lab")
 
 
-def _is_stub(node: ast.FunctionDef) -> bool:
-    body = nc.body_statements(node)
-    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
-        return False
-    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
-    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
-
-
 @pytest.mark.parametrize("ref", LAB_STUDENTS, ids=str)
 def test_lab_student_version_implements_no_framework(ref):
     nb = nc.read_notebook(ref.student_path)
@@ -105,7 +101,7 @@ def test_lab_student_version_implements_no_framework(ref):
         if nc.is_test_cell(nb.cells[index]):
             continue  # stand-ins inside a test cell (AUTHORING.md) are test doubles
         for node, body in nc.function_bodies(tree, label):
-            if node.name == "backward" and not _is_stub(node):
+            if node.name == "backward" and not answers.is_stub(node):
                 implemented.append(body.where)
     assert not implemented, (f"{ref.id}: the lab's student version implements backward in "
                              f"{implemented}; students bring their own framework (keep only "
@@ -154,18 +150,50 @@ def functions_of_source(ref: nc.NotebookRef) -> set[str]:
     return {b.dump for b in bodies} | {b.qualname for b in bodies}
 
 
-def test_coursekit_contains_no_answer_code():
-    answers = dict(solutions_bodies())
-    for ref in nc.source_notebooks():
-        answers.update(answers_of(ref))
-    found = [f"{b.where} has the body of {answers[b.dump]}"
-             for b in nc.python_file_bodies(COURSEKIT)
-             if b.size >= MIN_ANSWER_SIZE and b.dump in answers]
-    assert not found, ("coursekit ships to students and must not contain answers:\n"
-                       + "\n".join(found))
+@pytest.fixture(scope="module")
+def cheat_probes(request, tmp_path_factory):
+    """Probes of the notebooks whose exercises this session selected (each runs once)."""
+    selected = {item.callspec.params["exercise"].notebook for item in request.session.items
+                if "exercise" in getattr(getattr(item, "callspec", None), "params", {})}
+    return answer_cheats.CheatProbes(tmp_path_factory.mktemp("cheat-probes"), selected)
+
+
+EXERCISES = [exercise for ref in nc.source_notebooks() for exercise in answer_cheats.exercises(ref)]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=str)
+def test_no_exercise_passes_with_an_answer_that_only_calls_coursekit(exercise, cheat_probes):
+    """coursekit ships to students from day one, so none of it may earn an exercise's points."""
+    summary = cheat_probes.summary(exercise.notebook)
+    result = summary["exercises"].get(exercise.grade_id)
+    assert result is not None, (f"{exercise} was not probed: the run of {exercise.notebook} stopped "
+                                f"early. {summary.get('crash') or summary.get('other_errors')}")
+    assert result["control_error"] is None, (
+        f"{exercise}: with the real answer, the test cell {exercise.test_grade_id} fails in the "
+        f"probe ({result['control_error']}), so the probe proves nothing; other cells that failed "
+        f"before it: {summary['other_errors']}")
+    probes = result["functions"]
+    tested = {name: probe for name, probe in probes.items()
+              if not probe["unreachable"] and probe["stub_error"] is not None}
+    assert tested, (f"{exercise}: the test cell {exercise.test_grade_id} passes with every function "
+                    f"of the exercise stubbed out ({sorted(probes)}; "
+                    f"{ {n: p['unreachable'] for n, p in probes.items() if p['unreachable']} }), "
+                    "so it grades nothing")
+    leaks = [f"{name} = {cheat}" for name, probe in tested.items() for cheat in probe["passed"]]
+    assert not leaks, (
+        f"{exercise}: its test cell {exercise.test_grade_id} (hidden tests included) passes with "
+        f"an answer that only calls coursekit, which students have from day one:\n  "
+        + "\n  ".join(leaks) + "\nKeep coursekit free of anything that does an exercise's work "
+        "(make such a helper part of the exercise, or private to the tool that needs it, with an "
+        "interface the exercise's tests reject).")
+    slow = [f"{name} = {cheat}" for name, probe in tested.items() for cheat in probe["timed_out"]]
+    assert not slow, (f"{exercise}: these cheats ran over {answer_cheats.CHEAT_TIMEOUT_SECONDS} s, "
+                      "so the probe cannot say whether they pass:\n  " + "\n  ".join(slow))
+    assert all(probe["cheats_run"] for probe in tested.values())
 
 
 STUDENTS = nc.student_notebooks()
+LAB = "lab"  # comes after every lesson and asks students to bring the framework they built
 
 
 @pytest.mark.parametrize("ref", STUDENTS, ids=str)
@@ -173,17 +201,18 @@ def test_student_notebook_contains_no_answer_code(ref):
     position = nc.course_position(ref)
     sources = nc.source_notebooks()
     now_or_later = {}
-    for other in sources:  # this notebook's answers and later lessons' (the lab: see below)
-        if nc.course_position(other) >= position and (other.assignment != "lab" or ref.assignment == "lab"):
+    for other in sources:
+        # Lessons may show the lab's answers (the framework students bring to it); nothing else
+        # may show answers of itself or of a notebook that comes later.
+        if nc.course_position(other) >= position and (other.assignment != LAB
+                                                       or ref.assignment == LAB):
             now_or_later.update(answers_of(other))
     # A recap may show code for what earlier notebooks covered: their functions (answers
     # included), by body or by name (e.g. a recap of CrossEntropyLoss.backward written like
     # solutions/ rather than like the earlier lesson's answer).
     recap_allowed = set().union(*(functions_of_source(other) for other in sources
                                   if nc.course_position(other) < position))
-    # The lab comes after every lesson and asks students to bring the framework the lessons
-    # taught: a lesson may show code that the lab asks for again.
-    lab_answers = set().union(*(answers_of(other) for other in sources if other.assignment == "lab"))
+    lab_answers = set().union(*(answers_of(other) for other in sources if other.assignment == LAB))
     nb = nc.read_notebook(ref.student_path)
     found = []
     for body in nc.notebook_bodies(nb, ref.id):
@@ -192,6 +221,6 @@ def test_student_notebook_contains_no_answer_code(ref):
         if body.dump in now_or_later:
             found.append(f"{body.where} is the answer {now_or_later[body.dump]}")
         elif (body.dump in solutions_bodies() and not {body.dump, body.qualname} & recap_allowed
-              and not (ref.assignment != "lab" and body.dump in lab_answers)):
+              and not (ref.assignment != LAB and body.dump in lab_answers)):
             found.append(f"{body.where} copies the answer key {solutions_bodies()[body.dump]}")
     assert not found, f"{ref.id} gives answers away:\n" + "\n".join(found)

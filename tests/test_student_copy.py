@@ -1,37 +1,111 @@
-"""The student copy holds the released notebooks and the toolkit, and no answers."""
+"""The student copy is a git repository with the handed-out notebooks and the toolkit, and no answers."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from instructor.cli import main
+from instructor.student_copy import INSTRUCTOR_ONLY
 
 ROOT = Path(__file__).resolve().parents[1]
+REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9_.-]+)")
 
 
-def test_copy_of_the_first_two_lessons_holds_nothing_else(tmp_path, capsys):
+def _copy(destination: Path, *arguments: str) -> int:
+    return main(["--course", str(ROOT), "student-copy", str(destination), *arguments])
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _requirement_names(text: str) -> set[str]:
+    return {m.group(1).lower() for line in text.splitlines()
+            if not line.strip().startswith(("#", "-")) and (m := REQUIREMENT_NAME.match(line))}
+
+
+def test_lesson_one_is_a_template_repository_with_nothing_else(tmp_path, capsys):
     destination = tmp_path / "for-students"
-    assert main(["--course", str(ROOT), "student-copy", str(destination), "--lessons", "1", "2"]) == 0
+    assert _copy(destination, "--lessons", "1") == 0
     top = sorted(p.name for p in destination.iterdir())
-    assert top == ["README.md", "coursekit", "lesson1", "lesson2", "pyproject.toml", "requirements.txt"]
+    assert top == [".git", ".gitignore", "README.md", "coursekit", "lesson1", "pyproject.toml",
+                   "requirements.txt"]
     assert [p.name for p in (destination / "lesson1").iterdir()] == ["01_loss_functions.ipynb"]
-    assert [p.name for p in (destination / "lesson2").iterdir()] == ["02_gradient_descent.ipynb"]
+    assert not list(destination.rglob("__pycache__")) and not list(destination.rglob("*.egg-info"))
+    # One commit, nothing left out of it, nothing ignored that it holds.
+    assert _git(destination, "rev-list", "--count", "HEAD").strip() == "1"
+    assert _git(destination, "status", "--porcelain", "--ignored") == ""
+    committed = set(_git(destination, "ls-files").split())
+    assert "lesson1/01_loss_functions.ipynb" in committed and "coursekit/__init__.py" in committed
     readme = (destination / "README.md").read_text()
-    first = re.search(r"jupyter lab (\S+)", readme).group(1)
-    assert (destination / first).is_file() and "lessons 1, 2" in readme
-    assert not list(destination.rglob("solutions")) and not list(destination.rglob("__pycache__"))
-    assert "2 notebook(s)" in capsys.readouterr().out
+    first = re.search(r"\.venv/bin/jupyter lab (\S+)", readme).group(1)
+    assert (destination / first).is_file() and "lesson 1" in readme
+    assert "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt" in readme
+    assert "Validate" in readme
+    assert "1 notebook(s)" in capsys.readouterr().out
+
+
+def test_the_copy_installs_coursekit_and_nothing_instructor_only(tmp_path):
+    destination = tmp_path / "for-students"
+    assert _copy(destination, "--lessons", "1") == 0
+    requirements = (destination / "requirements.txt").read_text()
+    names = _requirement_names(requirements)
+    course_names = _requirement_names((ROOT / "requirements.txt").read_text())
+    assert INSTRUCTOR_ONLY & course_names, "the course's requirements changed: update INSTRUCTOR_ONLY"
+    assert not names & INSTRUCTOR_ONLY and names <= course_names
+    assert "nbgrader" in names  # its Validate button, which the README points to
+    assert "-e ." in requirements.splitlines()
+    assert not re.search(r"pytest|nbval", requirements, re.IGNORECASE)  # not even in comments
+    pyproject = tomllib.loads((destination / "pyproject.toml").read_text())
+    assert pyproject["tool"]["setuptools"]["packages"] == ["coursekit"]
+    assert pyproject["project"]["name"] == tomllib.loads((ROOT / "pyproject.toml").read_text())[
+        "project"]["name"]
+    assert "pytest" not in pyproject.get("tool", {})  # the course's test set-up stays behind
+    assert not any((destination / name).exists()
+                   for name in ("solutions", "source", "tests", "instructor", "nbgrader_config.py"))
+
+
+def test_lessons_handed_out_together_with_a_recap_of_their_answers_are_refused(tmp_path, capsys):
+    destination = tmp_path / "for-students"
+    assert _copy(destination, "--lessons", "1", "2") == 1
+    error = capsys.readouterr().err
+    assert "lesson1 and lesson2 together gives answers away" in error
+    assert re.search(r"lesson2/02_gradient_descent\.ipynb \(cell \d+ \(recap-lesson-1\)\) restates "
+                     r"answers of lesson1: defines cross_entropy, softmax", error), error
+    assert "--force" in error
+    assert not destination.exists()  # refused before anything was written
+
+
+def test_each_lesson_alone_is_accepted(tmp_path):
+    for number in ("1", "2"):
+        destination = tmp_path / f"lesson{number}"
+        assert _copy(destination, "--lessons", number) == 0
+        assert [p.name for p in destination.glob("lesson*")] == [f"lesson{number}"]
+
+
+def test_force_hands_out_the_recap_with_a_warning(tmp_path, capsys):
+    destination = tmp_path / "for-students"
+    assert _copy(destination, "--lessons", "1", "2", "--force") == 0
+    out = capsys.readouterr()
+    assert re.search(r"warning \(--force\): lesson2/02_gradient_descent\.ipynb .* restates answers "
+                     r"of lesson1", out.err), out.err
+    assert (destination / "lesson1").is_dir() and (destination / "lesson2").is_dir()
+    assert "lessons 1, 2" in (destination / "README.md").read_text()
 
 
 def test_copy_with_the_lab_only(tmp_path):
     destination = tmp_path / "lab-only"
-    assert main(["--course", str(ROOT), "student-copy", str(destination), "--lab"]) == 0
+    assert _copy(destination, "--lab") == 0
     assert (destination / "lab" / "mnist_lab.ipynb").is_file()
     assert (destination / "lab" / "README.md").is_file()
     assert not list(destination.glob("lesson*"))
+    assert "jupyter lab lab/mnist_lab.ipynb" in (destination / "README.md").read_text()
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -39,12 +113,12 @@ def test_copy_with_the_lab_only(tmp_path):
     ([], "nothing to copy"),
 ])
 def test_bad_requests_are_explained(tmp_path, capsys, arguments, message):
-    assert main(["--course", str(ROOT), "student-copy", str(tmp_path / "x"), *arguments]) == 1
+    assert _copy(tmp_path / "x", *arguments) == 1
     assert re.search(message, capsys.readouterr().err)
 
 
 def test_an_existing_folder_is_never_overwritten(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("student work")
-    assert main(["--course", str(ROOT), "student-copy", str(tmp_path), "--lab"]) == 1
+    assert _copy(tmp_path, "--lab") == 1
     assert "not empty" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "student work"

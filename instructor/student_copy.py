@@ -192,10 +192,11 @@ def student_pyproject(pyproject: str) -> str:
     """The course's packaging of coursekit alone: build system, project, setuptools' package list
     (no test configuration: the copy has no tests)."""
     data = tomllib.loads(pyproject)
-    setuptools = data.get("tool", {}).get("setuptools", {})
-    if setuptools.get("packages") != ["coursekit"]:
-        raise StudentCopyError("pyproject.toml should package coursekit alone "
-                               f"([tool.setuptools] packages = [\"coursekit\"]), not {setuptools.get('packages')}")
+    # The course also packages graders/ (instructor side); the copy packages coursekit alone,
+    # whatever form the course's package list takes.
+    setuptools = {key: value for key, value in data.get("tool", {}).get("setuptools", {}).items()
+                  if key != "packages"}
+    setuptools = {"packages": ["coursekit"], **setuptools}
     tables = [("build-system", data["build-system"]), ("project", data["project"])]
     tables += [(f"tool.setuptools{'.' + key if key else ''}", table) for key, table in
                [("", {k: v for k, v in setuptools.items() if not isinstance(v, dict)})]

@@ -17,6 +17,7 @@ from solutions import (
     Tanh,
     absolute_error,
     absolute_error_grad,
+    relative_error,
     cross_entropy,
     logistic_loss,
     squared_error,

@@ -7,30 +7,51 @@ only what has been released so far; this builds that folder (or zip) for the LMS
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 # What students need besides the notebooks: the toolkit and what installs it.
-_TOOLKIT = ("requirements.txt", "pyproject.toml", "coursekit")
+_TOOLKIT = ("pyproject.toml", "coursekit")
+REQUIREMENTS = "requirements.txt"
+#: Packages only the course's own test suite uses; students' requirements leave them out.
+TEST_ONLY = {"pytest", "nbval", "playwright"}
 
 README = """# Build your own neural-network framework
 
 Set up (a fresh virtual environment with everything installed) and open the course in JupyterLab:
 
 ```bash
-python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/jupyter lab {first}
+python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/jupyter lab --ServerApp.root_dir=. --allow-root {first}
 ```
 
 Included: {contents}. Each exercise cell says `YOUR CODE HERE`; the cell after it checks your
 answer at once. The grader runs more tests than you can see, on other shapes and seeds, so make
 your code general. Stuck on a gradient? `coursekit.gradcheck(layer, x)` compares your `backward`
-with finite differences. Hand in each notebook under its own file name, after
-*Kernel > Restart Kernel and Run All Cells*.
+with finite differences. Before you hand in a notebook, press **Validate** in its toolbar: it
+runs the whole notebook afresh and says "Success! Your notebook passes all the tests." or which
+test fails. Hand in each notebook under its own file name.
 """
 
 
 class StudentCopyError(ValueError):
     """The copy cannot be made as asked; the message says why and what to do."""
+
+
+def student_requirements(path: Path) -> str:
+    """The course's pinned requirements without the test-only packages (and their comments)."""
+    kept: list[str] = []
+    comments: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#") or not stripped:
+            comments.append(line)
+            continue
+        name = re.split(r"[=<>!~\[ ;]", stripped, maxsplit=1)[0].lower()
+        if name not in TEST_ONLY:
+            kept += comments + [line]
+        comments = []
+    return "\n".join(kept) + "\n"
 
 
 def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
@@ -58,6 +79,7 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
         else:
             shutil.copy2(source, destination / name)
+    (destination / REQUIREMENTS).write_text(student_requirements(course_root / REQUIREMENTS))
     notebooks = []
     for number in sorted(lessons):
         (destination / "lessons").mkdir(exist_ok=True)

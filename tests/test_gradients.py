@@ -54,14 +54,15 @@ def test_three_layer_net_with_softmax_cross_entropy(rng):
     net = Net(Linear(4, 8, rng=1), Tanh(), Linear(8, 6, rng=2), Sigmoid(), Linear(6, 3, rng=3),
               Softmax())
     x, y = rng.normal(size=(10, 4)), rng.integers(0, 3, size=10)
-    errors = gradcheck(net, x, y, loss=CrossEntropyLoss())
+    errors = gradcheck(net, x, y, loss=CrossEntropyLoss(), input_grad=False)
     assert len(errors) == 6  # W and b of three layers; the first layer skips the input gradient
     assert max(errors.values()) < 1e-6, errors
 
 
 def test_relu_net_passes_the_looser_kink_threshold(rng):
     net = Net(Linear(4, 8, rng=1), ReLU(), Linear(8, 3, rng=2), Softmax())
-    errors = gradcheck(net, rng.normal(size=(10, 4)), rng.integers(0, 3, 10), loss=CrossEntropyLoss())
+    errors = gradcheck(net, rng.normal(size=(10, 4)), rng.integers(0, 3, 10), loss=CrossEntropyLoss(),
+                       input_grad=False)
     assert max(errors.values()) < KINK_THRESHOLD, errors
 
 
@@ -115,3 +116,15 @@ def test_numerical_gradient_works_on_a_transposed_view():
     grad = numerical_gradient(lambda: float(np.sum(view**2)), view)
     np.testing.assert_allclose(grad, 2 * view, rtol=1e-8)
     assert np.array_equal(base, np.arange(6).reshape(2, 3))  # restored
+
+
+def test_gradcheck_refuses_a_backward_that_returns_nothing():
+    from coursekit import gradcheck
+    from solutions import Linear
+
+    class ForgotReturn(Linear):
+        def backward(self, grad):
+            super().backward(grad)  # stores dW and db, but returns nothing
+
+    with pytest.raises(ValueError, match=r"returned None.*did you forget `return`"):
+        gradcheck(ForgotReturn(3, 2), np.ones((4, 3)))

@@ -48,3 +48,14 @@ def test_an_existing_folder_is_never_overwritten(tmp_path, capsys):
     assert main(["--course", str(ROOT), "student-copy", str(tmp_path), "--lab"]) == 1
     assert "not empty" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "student work"
+
+
+def test_students_install_what_they_use_and_not_the_test_tools(tmp_path):
+    destination = tmp_path / "for-students"
+    assert main(["--course", str(ROOT), "student-copy", str(destination), "--lessons", "1"]) == 0
+    requirements = (destination / "requirements.txt").read_text()
+    names = {re.split(r"[=<>\[ ]", line.strip())[0].lower() for line in requirements.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")}
+    assert {"numpy", "jupyterlab", "ipywidgets", "nbgrader", "-e"} <= names, names
+    assert not names & {"pytest", "nbval", "playwright"}, names
+    assert "Tests:" not in requirements  # the comment of the dropped lines went with them

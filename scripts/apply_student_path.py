@@ -248,6 +248,43 @@ TEST_FIXES: dict[str, list[tuple[str, str]]] = {
 }
 
 
+DEMO_MAGIC = "%%demo"
+LOAD_DEMOS = "%load_ext coursekit.demos"
+#: Ungraded cells that are never demos: set-up, quizzes, recaps of earlier answers.
+NOT_DEMOS = ("setup", "quiz", "recap")
+
+
+def is_demo_cell(cell: dict) -> bool:
+    """An ungraded code cell that computes or shows something (not only defs and imports)."""
+    meta = nbgrader(cell)
+    if cell["cell_type"] != "code" or meta.get("grade") or meta.get("solution") \
+            or str(meta.get("grade_id", "")).startswith(NOT_DEMOS):
+        return False
+    body = "\n".join(line for line in cell["source"].split("\n") if not line.lstrip().startswith("%"))
+    try:
+        tree = ast.parse(body)
+    except SyntaxError:
+        return False
+    passive = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    return any(not isinstance(node, passive) for node in tree.body)
+
+
+def mark_demos(nb: dict, stem: str) -> None:
+    """``%%demo <notebook>/<cell id>`` on top of every demo cell; the set-up cell loads it."""
+    setup = next((c for c in nb["cells"] if nbgrader(c).get("grade_id") == "setup"), None)
+    if setup is None:
+        raise ValueError(f"{stem}: no set-up cell (grade_id 'setup') to load the demo magic")
+    if LOAD_DEMOS not in setup["source"]:
+        # Last: the lines above may need to run first (coursekit.grading binds NumPy early).
+        setup["source"] = (setup["source"].rstrip() + "\n# %%demo cells: a demo whose exercise "
+                           "is not done yet shows the course's recorded output instead.\n" + LOAD_DEMOS)
+    for cell in nb["cells"]:
+        if cell["source"].startswith(DEMO_MAGIC):
+            cell["source"] = cell["source"].split("\n", 1)[1] if "\n" in cell["source"] else ""
+        if is_demo_cell(cell):
+            cell["source"] = f"{DEMO_MAGIC} {stem}/{cell['id']}\n" + cell["source"]
+
+
 def add_to_intro(nb: dict, text: str, where: str) -> None:
     text = textwrap.fill(text, width=99, break_long_words=False, break_on_hyphens=False)
     first = next((c for c in nb["cells"] if c["cell_type"] == "markdown"), None)
@@ -315,6 +352,7 @@ def apply(folder: Path, edits: dict[str, list[Callable[[dict, str], None]]] | No
             replace_in_demo(nb, old, new, path.name)
         if stem in LESSONS:
             add_to_intro(nb, AFTER_AN_ERROR, path.name)
+            mark_demos(nb, stem)
         for edit in (edits or {}).get(stem, []):
             edit(nb, stem)
         if json.dumps(nb, sort_keys=True) != before:

@@ -228,6 +228,16 @@ def replace_in_tests(nb: dict, old: str, new: str, where: str) -> None:
 GRADER_WANTS = ('f"digits correctly: the grader will want {100 * min_accuracy:.0f} %; yours is "\n'
                 '          f"{math.floor(1000 * accuracy) / 10:.1f} %. Is it trained? Look at its "')
 TEST_FIXES: dict[str, list[tuple[str, str]]] = {
+    # A transposed W used to surface as a raw NumPy matmul error from inside training.
+    "02_gradient_descent": [
+        ('def _stand_in_gradients(W, b, x, y, h=1e-6):\n    _calls["gradients"] += 1\n',
+         'def _stand_in_gradients(W, b, x, y, h=1e-6):\n    _calls["gradients"] += 1\n'
+         '    # Shapes first: a transposed W would otherwise stop training with a raw NumPy error.\n'
+         '    check(np.ndim(W) == 2 and np.shape(W)[1] == np.shape(x)[1] and np.shape(b) == (1, np.shape(W)[0]),\n'
+         '          f"train_perceptron trains W of shape {np.shape(W)} and b of shape {np.shape(b)} on x "\n'
+         '          f"with {np.shape(x)[1]} features: W must be (n_classes, n_features), one row per "\n'
+         '          "class (is it transposed?), and b (1, n_classes).")\n'),
+    ],
     # The lab's visible checks measure what the grader measures: the same 2,000 held-out test
     # digits and the same thresholds (a forward pass over them takes milliseconds). They used
     # 200 digits and 50 %, so a net at 82 % passed here and lost points at grading.

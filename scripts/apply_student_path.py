@@ -184,8 +184,9 @@ def replace_once(nb: dict, old: str, new: str, where: str) -> None:
 AFTER_AN_ERROR = (
     "**When a cell fails.** Read its message, fix the cell it names, and run it again. To run the "
     "rest of the notebook after an error, click the first cell you have not run and choose "
-    "*Run > Run Selected Cell and All Below*. The exercises are graded one by one, so an exercise "
-    "you cannot finish yet costs only its own points: skip it, read on, and come back to it later."
+    "*Run > Run Selected Cell and All Below*. Stuck on an exercise? Skip it and read on: the "
+    "exercises are graded one by one, and a demo that needs an unfinished exercise says so and "
+    "shows the course's recorded reference output instead. Come back to it later."
 )
 
 

@@ -101,3 +101,15 @@ def test_right_answers_are_spread_over_the_positions(where, quiz_id, questions):
         spread = [counts.get(position, 0) for position in range(shared)]
         assert max(counts.values()) - min(spread) <= 1, \
             f"{where} for {user}: right answers at positions {dict(counts)}"
+
+
+def test_quiz_and_test_cells_are_collapsed_under_a_one_line_caption():
+    from notebook_course import is_test_cell, student_notebooks
+
+    for ref in student_notebooks():
+        for cell in read_notebook(ref.student_path).cells:
+            if is_test_cell(cell) or str(grade_id(cell) or "").startswith("quiz"):
+                where = f"{ref.id} {grade_id(cell)}"
+                assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, \
+                    f"{where} should be collapsed (metadata.jupyter.source_hidden)"
+                assert cell.source.startswith("# "), f"{where} should start with a caption comment"

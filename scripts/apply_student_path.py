@@ -12,9 +12,14 @@ markdown cells, demo cells, one caption line on top of test cells, and cell meta
   one-line explanation per question (``scripts/quiz_explanations.py``), shown shuffled;
 - quiz and test cells are collapsed (``metadata.jupyter.source_hidden``); their first line is
   a comment, which JupyterLab shows as the collapsed cell's caption;
+- every lesson demo cell starts with ``%%demo <notebook>/<cell id>`` (and the set-up cell loads
+  ``coursekit.demos``), so a demo whose exercise is unfinished shows its recorded output;
+- small visible-check fixes in test cells (the lab's thresholds, lesson 2's shape message),
+  each a string replacement that is skipped once applied;
 - the text slips of issue 10, the intro's "how to go on after an error", the lab README's link.
 
-Regenerate the student versions afterwards (``nbgrader generate_assignment <assignment> --force``).
+Afterwards: ``python scripts/build_demo_fallbacks.py`` when a demo changed (it records the
+demos' outputs), then ``nbgrader generate_assignment <assignment> --force`` for each assignment.
 """
 
 from __future__ import annotations

@@ -327,6 +327,9 @@ TEXT_FIXES: dict[str, list[tuple[str, str]]] = {
          "choice. The recaps of later lessons\nuse the smallest positive number of the array's "
          "type, `np.finfo(p.dtype).tiny`, which changes the loss of honest predictions least."),
     ],
+    "mnist_lab": [
+        ("read `README.md` in this folder", "read [`README.md`](README.md) in this folder"),
+    ],
     "04_backpropagation": [
         ("from lesson 3, whose deadline has passed.", "from lesson 3, given here complete."),
     ],

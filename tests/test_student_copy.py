@@ -20,8 +20,9 @@ def test_copy_of_the_first_two_lessons_holds_nothing_else(tmp_path, capsys):
     assert sorted(p.name for p in (destination / "lessons").iterdir()) == [
         "01_loss_functions.ipynb", "02_gradient_descent.ipynb"]
     readme = (destination / "README.md").read_text()
-    first = re.search(r"jupyter lab (\S+)", readme).group(1)
+    first = re.search(r"jupyter lab .*?(\S+\.ipynb)", readme).group(1)
     assert (destination / first).is_file() and "lessons 1, 2" in readme
+    assert "--ServerApp.root_dir=. --allow-root" in readme and "Validate" in readme
     assert not list(destination.rglob("solutions")) and not list(destination.rglob("__pycache__"))
     assert "2 notebook(s)" in capsys.readouterr().out
 

@@ -85,13 +85,16 @@ def _named_parameters(obj: object, prefix: str = "") -> list[tuple[str, Getter, 
 
 
 def gradcheck(obj: object, x: np.ndarray, target: np.ndarray | None = None, *, loss: object = None,
-              seed: int = 0, h: float = 1e-5, max_entries: int = 400) -> dict[str, float]:
+              seed: int = 0, h: float = 1e-5, max_entries: int = 400,
+              input_grad: bool = True) -> dict[str, float]:
     """Relative error between ``obj``'s analytic gradients and centred differences.
 
     - a layer or net: ``gradcheck(layer, x)`` checks L = sum(forward(x) * G) for a random G;
     - a layer or net with a loss: ``gradcheck(net, x, y, loss=CrossEntropyLoss())``;
     - a loss: ``gradcheck(loss, prediction, target)``.
-    Returns {"input": error, "<parameter>": error, ...}. Works on a float64 deep copy, so
+    Returns {"input": error, "<parameter>": error, ...}. ``backward`` must return the gradient
+    with respect to the input; a net that deliberately skips it (returns None) is checked with
+    ``input_grad=False``, which leaves "input" out. Works on a float64 deep copy, so
     the object you pass is left untouched. Arrays with more than ``max_entries`` entries are
     checked at that many random entries.
     """
@@ -127,8 +130,16 @@ def gradcheck(obj: object, x: np.ndarray, target: np.ndarray | None = None, *, l
             return range(array.size)
         return rng.choice(array.size, max_entries, replace=False).tolist()
 
+    if analytic_input is None and input_grad:
+        # Skipping the input gradient would report only the parameters and look like a pass.
+        called = "backward()" if is_loss else "backward(grad)"
+        raise ValueError(f"{type(obj).__name__}.{called} returned None, so the gradient with "
+                         f"respect to its input cannot be checked. It must return dL/d(input), an "
+                         f"array of shape {x.shape} like the input: did you forget `return`? (A net "
+                         "that skips it on purpose is checked with gradcheck(..., input_grad=False).)")
+
     errors: dict[str, float] = {}
-    if analytic_input is not None:
+    if input_grad:
         errors["input"] = _disagreement(scalar, x, np.asarray(analytic_input, float), h, entries(x))
     params = _named_parameters(obj)
     # Copy every analytic gradient before nudging anything: later forward calls overwrite caches.

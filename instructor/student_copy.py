@@ -50,7 +50,7 @@ Set up once (a fresh virtual environment with everything installed) and open the
 
 ```bash
 python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
-.venv/bin/jupyter lab {first}
+.venv/bin/jupyter lab --ServerApp.root_dir=. --allow-root {first}
 ```
 
 Next time, the second command alone opens JupyterLab again.

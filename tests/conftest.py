@@ -14,6 +14,10 @@ for _name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "
               "MPLCONFIGDIR"):
     os.environ.setdefault(_name, os.path.join(_STATE, _name.lower()))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The course's own runs of the instructor notebooks: a failing demo raises instead of showing
+# its recorded output (coursekit/demos.py), so a broken demo cannot hide behind its recording.
+# Tests that play a student remove it for their kernels.
+os.environ["COURSEKIT_DEMOS_STRICT"] = "1"
 
 
 @pytest.fixture

@@ -186,3 +186,15 @@ def test_a_gradient_of_the_wrong_shape_is_explained(rng):
                                          r"to has shape \(3, 4\)"):
         gradcheck(WrongShape(1.0), rng.normal(size=(3, 4)))
 
+
+
+def test_gradcheck_refuses_a_backward_that_returns_nothing():
+    from coursekit import gradcheck
+    from solutions import Linear
+
+    class ForgotReturn(Linear):
+        def backward(self, grad):
+            super().backward(grad)  # stores dW and db, but returns nothing
+
+    with pytest.raises(ValueError, match=r"returned None.*did you forget `return`"):
+        gradcheck(ForgotReturn(3, 2), np.ones((4, 3)))

@@ -9,23 +9,21 @@ from pathlib import Path
 
 import numpy as np
 
+from readme import first_lesson, jupyter_step, readme_command
 from solutions import CrossEntropyLoss, Linear, Net, ReLU, Softmax, fit, get_loss_acc
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def readme_command(marker: str) -> str:
-    text = (ROOT / "README.md").read_text()
-    match = re.search(rf"<!-- {marker} -->\n```bash\n(.+?)\n```", text)
-    assert match, f"README.md lost the code block after <!-- {marker} -->"
-    return match.group(1)
-
-
-def test_quick_start_opens_the_first_lesson_in_jupyterlab():
+def test_quick_start_opens_the_first_lesson_in_jupyterlab_at_the_course_root():
     setup = readme_command("setup-command")
     assert setup.startswith("python3 -m venv .venv && .venv/bin/pip install -r requirements.txt")
-    lesson = setup.rsplit("jupyter lab ", 1)[1]
+    lesson = first_lesson()
     assert (ROOT / lesson).is_file(), f"the quick start opens {lesson}, which does not exist"
+    assert lesson.startswith("lesson1/") and "01_" in lesson
+    # Served from the root, not the lesson's folder, so the lab and the READMEs are reachable;
+    # --allow-root: many containers run as root, where JupyterLab otherwise refuses to start.
+    assert {"--ServerApp.root_dir=.", "--allow-root"} <= set(jupyter_step())
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

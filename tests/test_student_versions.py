@@ -1,7 +1,7 @@
 """The committed student versions are exactly what nbgrader generates, and give nothing away.
 
 - Every source notebook has a committed student version and vice versa; the committed release
-  folders (``lessons/``, ``lab/``, including files such as ``lab/README.md``) equal a fresh
+  folders (``lesson1/`` ... ``lesson5/``, ``lab/``, including files such as ``lab/README.md``) equal a fresh
   ``nbgrader generate_assignment`` (only trailing whitespace is forgiven).
 - Student versions contain no solution or hidden-test markers, no line of an answer or a hidden
   test (lines the source shows openly elsewhere, and trivial lines such as ``return x``, are not

@@ -1,0 +1,278 @@
+"""A student's path through the course in a real browser: JupyterLab in headless Chromium.
+
+The server is started with the README's set-up command (its last step, the one a student runs),
+on loopback, in a throwaway copy of the course whose lessons 1 and 2 have their answers filled
+in from the source notebooks. Then, as a student would: lesson 1 opens on its own, Run All, a
+quiz answer shows its explanation, nbgrader's Validate button reports success, a slider of
+lesson 2 redraws its plot, and the lab's README, opened from the file browser, links to the lab
+notebook. Screenshots of every step go to tests/artifacts/browser/ (git-ignored).
+
+Needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright's Python package, whose
+driver ships in the wheel; no ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from notebook_course import NOT_COURSE_DIRS, ROOT, fill_in_notebook, read_notebook, source_notebooks
+from readme import first_lesson, jupyter_step
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: What a student's copy holds besides the notebooks; the answer key and sources stay out.
+NOT_FOR_STUDENTS = {"source", "solutions", "tests", "instructor", "benchmarks", "scripts", "docs",
+                    ".ci", "gradebook.db"}
+SERVER_START_SECONDS = 60
+RUN_ALL_SECONDS = 90
+VALIDATE_SECONDS = 150  # a timeout for a loaded machine; it takes about 15 s
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
+                                "(apt-get install chromium; .ci/run installs it)")
+
+
+def student_course(destination: Path, filled: list[str]) -> Path:
+    """A copy of the student side of the course; the notebooks named in ``filled`` (relative
+    paths) get every answer from their source notebook."""
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder).resolve() == ROOT
+        return {n for n in names if n in NOT_COURSE_DIRS or n.startswith(".")
+                or (top and n in NOT_FOR_STUDENTS)}
+
+    shutil.copytree(ROOT, destination, ignore=ignore)
+    sources = {ref.name: ref.source_path for ref in source_notebooks()}
+    for relative in filled:
+        student_nb = read_notebook(destination / relative)
+        answered, problems = fill_in_notebook(student_nb, read_notebook(sources[Path(relative).name]))
+        assert not problems, f"cannot fill in {relative}: {problems}"
+        nbformat.write(answered, str(destination / relative))
+    return destination
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_jupyterlab(course: Path, state: Path) -> tuple[subprocess.Popen, str]:
+    """Start the README's JupyterLab command in ``course``; return it and the URL it opens."""
+    words = jupyter_step()
+    runtime = state / "runtime"
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_DATA_DIR=str(state / "data"),
+               JUPYTER_RUNTIME_DIR=str(runtime), IPYTHONDIR=str(state / "ipython"),
+               MPLCONFIGDIR=str(state / "matplotlib"))
+    env.pop("MPLBACKEND", None)  # the notebook's own %matplotlib inline decides
+    env.pop("COURSEKIT_DEMOS_STRICT", None)  # students' demos fall back, they do not raise
+    # The README's command, run by this environment's jupyter; the extra options only keep the
+    # test to itself: no browser of its own, loopback, a free port, no calls to the internet.
+    command = [str(Path(sys.executable).parent / "jupyter"), *words[1:], "--no-browser",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={free_port()}", "--ServerApp.port_retries=0",
+               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "jupyterlab.log", "w") as log:  # the child keeps its own copy of the handle
+        server = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"JupyterLab stopped at once:\n{(state / 'jupyterlab.log').read_text()}")
+        # The page the README's command opens in the student's browser (it also holds the token).
+        pages = list(runtime.glob("jpserver-file-to-run-*-open.html")) if runtime.is_dir() else []
+        if pages:
+            url = html.unescape(re.search(r'href="([^"]+)"', pages[0].read_text()).group(1))
+            try:
+                urllib.request.urlopen(url.split("/lab")[0] + "/api/status?" + url.split("?")[1], timeout=5)
+                return server, url
+            except OSError:
+                pass
+        time.sleep(0.5)
+    server.terminate()
+    raise AssertionError(f"JupyterLab did not start in {SERVER_START_SECONDS} s:\n"
+                         f"{(state / 'jupyterlab.log').read_text()}")
+
+
+class Student:
+    """What a student does in JupyterLab, step by step, with a screenshot after each step."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.shots = 0
+        self.started = time.monotonic()
+
+    def screenshot(self, name: str) -> None:
+        """Save the page, and print how long the test took to get here (CI logs show drift)."""
+        self.shots += 1
+        print(f"browser test: {time.monotonic() - self.started:5.1f} s  {name}")
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.shots:02d}-{name}.png"))
+
+    def notebook(self):
+        return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+
+    def wait_for_kernel(self) -> None:
+        self.notebook().locator(".jp-Cell").first.wait_for(timeout=SERVER_START_SECONDS * 1000)
+        self.page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle")).wait_for(
+            timeout=SERVER_START_SECONDS * 1000)
+        # JupyterLab's first-run question about news would cover the notebook: answer it.
+        no_news = self.page.locator(".jp-Notification-Toast-Close, .jp-toast-button", has_text="No")
+        if no_news.count():
+            no_news.first.click()
+
+    def menu(self, menu: str, item: str) -> None:
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).first.click()
+
+    def run_all(self) -> None:
+        self.wait_for_kernel()
+        self.menu("Run", "Run All Cells")
+        self.wait_until_run(every_cell=True)
+
+    def wait_until_run(self, every_cell: bool = False) -> None:
+        prompts = self.notebook().locator(".jp-InputArea-prompt")
+        deadline = time.monotonic() + RUN_ALL_SECONDS
+        # A cell waiting or running shows [*]; Run All is done when every code cell has a number.
+        while time.monotonic() < deadline:
+            texts = prompts.all_inner_texts()
+            numbered = all(re.search(r"\[\d+\]", t) for t in texts if t.strip())
+            if texts and not any("*" in t for t in texts) and (numbered or not every_cell):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"the cells did not finish running in {RUN_ALL_SECONDS} s")
+
+    def errors(self) -> list[str]:
+        return self.notebook().locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+                                       ).all_inner_texts()
+
+
+@pytest.fixture
+def student(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    lesson1 = first_lesson()
+    lesson2 = next(p.relative_to(ROOT).as_posix() for p in sorted(ROOT.rglob("02_*.ipynb"))
+                   if p.parent.name != ".ipynb_checkpoints" and "source" not in p.relative_to(ROOT).parts)
+    course = student_course(tmp_path / "course", [lesson1, lesson2])
+    server, url = start_jupyterlab(course, tmp_path / "state")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch_persistent_context(
+                str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
+                args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+            try:
+                page = browser.pages[0] if browser.pages else browser.new_page()
+                page.set_default_timeout(30_000)
+                page.goto(url)
+                yield Student(page), course, lesson1, lesson2
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
+    me, course, lesson1, lesson2 = student
+    page = me.page
+
+    # 1. The set-up command opens lesson 1, served from the course root.
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current",
+                 has_text=Path(lesson1).name).wait_for()
+    me.screenshot("lesson1-opened")
+    me.run_all()
+    me.screenshot("lesson1-run-all")
+    assert me.errors() == [], f"lesson 1 with every answer printed errors: {me.errors()}"
+
+    # 2. A quiz answer is marked and explained.
+    quiz = me.notebook().locator(".coursekit-quiz-choice").first
+    quiz.scroll_into_view_if_needed()
+    quiz.locator(".widget-radio-box label").first.click()
+    explanation = me.notebook().locator(".coursekit-quiz-explanation").first
+    explanation.wait_for()
+    assert len(explanation.inner_text().strip()) > 20
+    me.screenshot("quiz-explained")
+
+    # 3. Save, then nbgrader's Validate button: the notebook passes every visible test.
+    page.keyboard.press("Control+s")
+    page.locator(".jp-mod-current .jp-mod-dirty").wait_for(state="detached")
+    me.notebook().locator(".jp-Toolbar").get_by_text("Validate", exact=True).click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=VALIDATE_SECONDS * 1000)
+    try:
+        page.locator(".jp-Dialog", has_text=re.compile("Success|fail|error", re.I)).wait_for(
+            timeout=VALIDATE_SECONDS * 1000)
+    except Exception:
+        me.screenshot("validate-gave-no-verdict")
+        raise
+    me.screenshot("validated")
+    assert "Success! Your notebook passes all the tests." in dialog.inner_text(), dialog.inner_text()
+    page.keyboard.press("Escape")
+
+    # 4. Lesson 2: a slider redraws its plot. Only the cells up to the first slider are run:
+    # the rest of the lesson is not needed here and would cost a minute.
+    page.goto(page.url.split("/lab")[0] + f"/lab/tree/{lesson2}")
+    me.wait_for_kernel()
+    explorer = me.notebook().locator(".jp-CodeCell", has_text="def explorer(").first
+    explorer.locator(".jp-InputPrompt").click()
+    me.menu("Run", "Run All Above Selected Cell")
+    me.wait_until_run()
+    page.keyboard.press("Shift+Enter")
+    image = explorer.locator(".widget-output img").first
+    image.wait_for()
+    me.wait_until_run()
+    assert me.errors() == [], f"lesson 2 with every answer printed errors: {me.errors()}"
+    explorer.locator(".widget-slider").first.scroll_into_view_if_needed()
+    before = image.get_attribute("src")
+    me.screenshot("lesson2-slider-before")
+    handle = explorer.locator(".noUi-handle").first
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    deadline = time.monotonic() + 30
+    while image.get_attribute("src") == before and time.monotonic() < deadline:
+        time.sleep(0.3)
+        image = explorer.locator("img").first
+    me.screenshot("lesson2-slider-after")
+    assert image.get_attribute("src") != before, "moving the slider did not redraw the plot"
+
+    # 5. The file browser shows the whole course; the lab README links to the lab notebook.
+    if not page.locator(".jp-FileBrowser").is_visible():
+        page.locator(".jp-SideBar [data-id='filebrowser']").click()
+    page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
+    listing = page.locator(".jp-DirListing-content")
+    def item(name: str):
+        return listing.locator(".jp-DirListing-item").filter(
+            has=page.locator(".jp-DirListing-itemText", has_text=re.compile(f"^{re.escape(name)}$")))
+
+    item("lab").dblclick()
+    readme = item("README.md")
+    readme.click(button="right")
+    page.locator(".lm-Menu-item", has_text="Open With").hover()
+    page.locator(".lm-Menu-item", has_text="Markdown Preview").click()
+    link = page.locator(".jp-RenderedMarkdown a", has_text="mnist_lab.ipynb").first
+    link.wait_for()
+    me.screenshot("lab-readme")
+    link.click()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text="mnist_lab.ipynb").wait_for()
+    me.notebook().locator(".jp-Cell").first.wait_for()
+    me.screenshot("lab-notebook")

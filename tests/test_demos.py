@@ -1,0 +1,45 @@
+"""coursekit.demos: the one line a stuck student reads names the exercise or the cell to run."""
+
+from __future__ import annotations
+
+import pytest
+
+from coursekit.demos import recordings, why_it_failed
+from notebook_course import student_notebooks
+
+
+def raised_by(function) -> BaseException:
+    try:
+        function()
+    except Exception as error:  # noqa: BLE001
+        return error
+    raise AssertionError("expected an error")
+
+
+def test_an_unfinished_exercise_is_named():
+    def squared_error(prediction, target):
+        raise NotImplementedError()
+
+    error = raised_by(lambda: squared_error(1, 2))
+    message = why_it_failed(error, "01_loss_functions")
+    assert message.endswith("squared_error` is not done yet"), message
+
+
+def test_a_missing_name_points_to_the_heading_of_the_cell_that_defines_it():
+    error = raised_by(lambda: x_train)  # noqa: F821
+    message = why_it_failed(error, "02_gradient_descent")
+    assert "`x_train` is not defined yet" in message and "The data" in message, message
+
+
+@pytest.mark.parametrize("ref", [r for r in student_notebooks() if r.name[:2].isdigit()], ids=str)
+def test_every_demo_of_a_lesson_has_a_recording(ref):
+    from notebook_course import read_notebook
+
+    demos = [c.source.split("\n", 1)[0].split("/", 1)[1].strip()
+             for c in read_notebook(ref.student_path).cells
+             if c.cell_type == "code" and c.source.startswith("%%demo ")]
+    recorded = recordings(ref.stem)["demos"]
+    assert demos, f"{ref.id} has no %%demo cells"
+    missing = [d for d in demos if d not in recorded]
+    assert not missing, (f"{ref.id}: demos without a recorded output {missing}; run "
+                         "python scripts/build_demo_fallbacks.py")

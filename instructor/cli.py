@@ -23,8 +23,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
     course = _course(args)
     roster = collect_module.read_roster(args.roster) if args.roster else None
     mapping = collect_module.read_map(args.map) if args.map else None
+    zone = collect_module.timezone(args.timezone)
+    times = collect_module.read_times(args.times, zone) if args.times else None
     result = collect_module.collect(args.source, args.assignment, course.root, roster=roster,
-                                    mapping=mapping, force=args.force, dry_run=args.dry_run)
+                                    mapping=mapping, force=args.force, dry_run=args.dry_run,
+                                    zone=args.timezone, times=times)
     for line in result.lines():
         print(line)
     if args.report:
@@ -124,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace submissions already in place")
     p.add_argument("--dry-run", action="store_true", help="show what would be copied, copy nothing")
     p.add_argument("--report", help="also write what happened to this CSV file")
+    p.add_argument("--timezone", help="time zone of the times in a downloaded zip (the LMS server's, "
+                                      "e.g. Europe/Berlin; default: this computer's)")
+    p.add_argument("--times", help="CSV 'key,submitted_at' giving submission times (ISO 8601) by file "
+                                   "name, path or student id, where the download's own are wrong")
     p.set_defaults(run=cmd_collect)
 
     p = commands.add_parser("autograde", help="check and autograde every submission (one nbgrader run)")

@@ -28,7 +28,8 @@ Mapping a key to a student id, in this order:
 - ``--map map.csv`` (columns ``key,student_id``): ``key`` is a whole file or folder name, or
   a key from the table; an empty ``student_id`` ignores that file on purpose.
 - ``--roster roster.csv`` (column ``id``; optional ``lms_id``, ``email``, ``first_name``,
-  ``last_name``, ``aliases`` separated by ``;``): a key matches a student when it equals
+  ``last_name``, ``aliases`` separated by ``;``, and for the grade export ``section``,
+  ``sis_user_id``, ``sis_login_id``): a key matches a student when it equals
   (ignoring case, spaces and punctuation) the id, the LMS id, the e-mail or its user part,
   "first last", "last first" or an alias. Exactly one student must match. Roster students
   are added to the gradebook, so the ones without a submission are exported with 0 points.
@@ -96,6 +97,7 @@ class Student:
     lms_id: str = ""
     section: str = ""
     sis_login_id: str = ""
+    sis_user_id: str = ""
 
 
 @dataclass
@@ -246,7 +248,8 @@ def read_roster(path: str | os.PathLike) -> list[Student]:
         students.append(Student(student_id, {normalise(k) for k in keys if k and normalise(k)},
                                 first, last, email, (row.get("lms_id") or "").strip(),
                                 (row.get("section") or "").strip(),
-                                (row.get("sis_login_id") or "").strip()))
+                                (row.get("sis_login_id") or "").strip(),
+                                (row.get("sis_user_id") or "").strip()))
     ids = [s.id for s in students]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -255,26 +258,33 @@ def read_roster(path: str | os.PathLike) -> list[Student]:
 
 
 def read_map(path: str | os.PathLike) -> dict[str, str]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as error:
-        raise CollectError(f"cannot read the map {path}: {error}") from None
     mapping = {}
-    for number, row in enumerate(rows, start=1):
-        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
-            continue
-        if number == 1 and [c.strip().lower() for c in row[:2]] == ["key", "student_id"]:
-            continue
-        if len(row) < 2:
-            raise CollectError(f"{path}, line {number}: expected 'key,student_id', got {row!r}")
-        key, student_id = row[0].strip(), row[1].strip()
+    for key, student_id in read_pairs(path, ("key", "student_id")):
         if student_id and not SAFE_ID.match(student_id):
-            raise CollectError(f"{path}, line {number}: student id {student_id!r} has characters a "
+            raise CollectError(f"{path}: student id {student_id!r} (for {key!r}) has characters a "
                                "folder name cannot have")
         mapping[key.lower()] = student_id
         mapping[normalise(key)] = student_id
     return mapping
+
+
+def read_pairs(path: str | os.PathLike, header: tuple[str, str]) -> list[tuple[str, str]]:
+    """Two-column CSV lines (an optional header ``header``; blank and # lines skipped)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as error:
+        raise CollectError(f"cannot read {path}: {error}") from None
+    pairs = []
+    for number, row in enumerate(rows, start=1):
+        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
+            continue
+        if number == 1 and tuple(c.strip().lower() for c in row[:2]) == header:
+            continue
+        if len(row) < 2:
+            raise CollectError(f"{path}, line {number}: expected '{','.join(header)}', got {row!r}")
+        pairs.append((row[0].strip(), row[1].strip()))
+    return pairs
 
 
 def parse_time(text: str, zone: dt.tzinfo = dt.timezone.utc) -> dt.datetime:
@@ -288,23 +298,12 @@ def parse_time(text: str, zone: dt.tzinfo = dt.timezone.utc) -> dt.datetime:
 
 def read_times(path: str | os.PathLike, zone: dt.tzinfo = dt.timezone.utc) -> dict[str, dt.datetime]:
     """``key,submitted_at`` lines: the submission time of a file (name or path) or a student."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as error:
-        raise CollectError(f"cannot read the times {path}: {error}") from None
     times = {}
-    for number, row in enumerate(rows, start=1):
-        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
-            continue
-        if number == 1 and [c.strip().lower() for c in row[:2]] == ["key", "submitted_at"]:
-            continue
-        if len(row) < 2:
-            raise CollectError(f"{path}, line {number}: expected 'key,submitted_at', got {row!r}")
+    for key, text in read_pairs(path, ("key", "submitted_at")):
         try:
-            times[row[0].strip().lower()] = parse_time(row[1], zone)
+            times[key.lower()] = parse_time(text, zone)
         except ValueError as error:
-            raise CollectError(f"{path}, line {number}: {error}") from None
+            raise CollectError(f"{path}, key {key!r}: {error}") from None
     return times
 
 

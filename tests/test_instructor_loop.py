@@ -15,7 +15,7 @@ paula       Canvas, on time, every answer          full autograded points; Canva
 pete        Canvas, an early and a LATE file       newest wins; 2 started days late: 20% off;
                                                    only the framework parts answered
 bea         Canvas, the blank student version      0; not compared for similarity
-carl        Moodle folder, paula's code + comments near-identical to paula
+carl        Moodle folder, pete's code + comments  near-identical to pete
 dora        Moodle folder with two files           a conflict, resolved by --map with a path;
                                                    late but with a 2-day extension: no penalty
 nora        Moodle folder, not on the roster       reported, not graded
@@ -134,13 +134,19 @@ class Class:
     course: grade.Course
     out: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     incomplete_feedback: dict[str, str] = field(default_factory=dict)
-    perfect_auto: float = 0.0
-    max_auto: float = 0.0
+    auto: dict[str, float] = field(default_factory=dict)  # autograded score per student
 
 
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory) -> Class:
-    tmp = tmp_path_factory.mktemp("instructor-loop")
+    with pytest.MonkeyPatch.context() as patch:  # instructors run everything from the course folder
+        tmp = tmp_path_factory.mktemp("instructor-loop")
+        (tmp / "course").mkdir()
+        patch.chdir(tmp / "course")
+        return _run_the_loop(tmp)
+
+
+def _run_the_loop(tmp: Path) -> Class:
     root = tmp / "course"
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True)
     if tracked.returncode != 0:
@@ -169,8 +175,9 @@ def klass(tmp_path_factory) -> Class:
     perfect = _fill(release, {**solutions, **written})
     # The framework and helpers only, no trained network: clearly different from the others.
     partial = _fill(release, {**{g: solutions[g] for g in code_answers[:7]}, **written})
-    copied = _fill(release, {**{g: f"# my own work, honestly\n\n{s}\n\n# done" for g, s in solutions.items()},
-                             **written})
+    # Pete's code with comments and blank lines added: a copy that is cheap to grade.
+    copied = _fill(release, {**{g: f"# my own work, honestly\n\n{solutions[g]}\n\n# done"
+                                for g in code_answers[:7]}, **written})
     first_only = _fill(release, {code_answers[0]: solutions[code_answers[0]]})
 
     downloads = tmp / "downloads"  # where the LMS downloads land: outside the course
@@ -199,6 +206,8 @@ def klass(tmp_path_factory) -> Class:
     run["deadline"] = _cli(root, "deadline", ASSIGNMENT, "--due", "2026-11-20 23:59", *utc,
                            "--extend", "dora=2d")
     run["autograde"] = _cli(root, "autograde", ASSIGNMENT, "--cpu-limit", "10")
+    assert run["autograde"][0] in (0, cli.ATTENTION) and "paula" in run["autograde"][1], \
+        _explain(result, "collect canvas", "collect moodle mapped", "deadline", "autograde")
     run["report"] = _cli(root, "report", ASSIGNMENT, "--html")
     run["export refused"] = _cli(root, "export", "--to", "grades.csv")
     run["feedback refused"] = _cli(root, "feedback", ASSIGNMENT)
@@ -216,8 +225,8 @@ def klass(tmp_path_factory) -> Class:
                                     "--to", name, "--roster", "roster.csv",
                                     "--lms-column", "lab=MNIST lab (424242)")
     reports = {row["student_id"]: row for row in _csv(course.path("autograded", f"report-{ASSIGNMENT}.csv"))}
-    result.perfect_auto = float(reports["paula"]["autograded_score"])
-    result.max_auto = float(reports["paula"]["autograded_max"])
+    result.auto = {s: float(r["autograded_score"] or 0) for s, r in reports.items()}
+    assert result.auto["paula"] == float(reports["paula"]["autograded_max"]) == 30, reports["paula"]
     return result
 
 
@@ -369,7 +378,7 @@ def test_canvas_gradebook_import_file(klass):
     rows = {r["ID"]: r for r in csv.DictReader(io.StringIO(text)) if r["Student"] != "Points Possible"}
     assert set(rows) == {"1001", "1002", "1003", "7001", "7003", "1005"}
     assert rows["1001"]["Student"] == "Perfect, Paula" and rows["1001"]["Section"] == "A"
-    assert float(rows["1001"]["MNIST lab (424242)"]) == klass.perfect_auto + 12
+    assert float(rows["1001"]["MNIST lab (424242)"]) == klass.auto["paula"] + 12
 
 
 def test_moodle_grading_worksheet(klass):
@@ -378,7 +387,8 @@ def test_moodle_grading_worksheet(klass):
     rows = {r["Identifier"]: r for r in csv.DictReader(io.StringIO(text))}
     carl = rows["Participant 7001"]
     assert carl["Full name"] == "Carl Copy" and carl["Email address"] == "carl@uni.example"
-    assert float(carl["Grade"]) == klass.perfect_auto + 4 and carl["Maximum Grade"] == "42"
+    assert float(carl["Grade"]) == klass.auto["carl"] + 4 and carl["Maximum Grade"] == "42"
+    assert klass.auto["carl"] == klass.auto["pete"] > 0
     # Moodle reads "Last modified (grade)" with PHP's strtotime: an ISO date and time.
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", carl["Last modified (grade)"])
     assert rows["Participant 1002"]["Feedback comments"].startswith("graded; late penalty")
@@ -433,7 +443,7 @@ def test_class_report_shows_scores_questions_hardest_tests_and_copies(klass):
     graded = [_meta(c)["grade_id"] for c in source.cells if _meta(c).get("points")]
     assert order == graded  # notebook order
     groups = text.split("<h2>Near-identical")[1]
-    assert re.search(r"<td>1</td><td>2</td><td>carl \(Carl Copy\), paula \(Paula Perfect\)</td>", groups), groups
+    assert re.search(r"<td>1</td><td>2</td><td>carl \(Carl Copy\), pete \(Pete Partial\)</td>", groups), groups
     assert "bea" in groups.split("Blank")[1] and "bea" not in groups.split("Blank")[0]
 
 
@@ -455,12 +465,12 @@ def browser():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)")
     playwright = pytest.importorskip("playwright.sync_api")
     with tempfile_dir() as profile, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}"])
-        yield browser
-        browser.close()
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, viewport={"width": 1300, "height": 1000},
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield context
+        context.close()
 
 
 @contextlib.contextmanager
@@ -476,7 +486,7 @@ def tempfile_dir():
 
 def test_screenshot_of_the_class_report(klass, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page()
     page.goto(klass.course.path("autograded", f"class-report-{ASSIGNMENT}.html").as_uri())
     assert page.locator("img").count() == 2
     assert all(page.evaluate("(img) => img.naturalWidth > 0", img) for img in page.locator("img").element_handles())
@@ -492,32 +502,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_formgrader_shows_the_rubric_next_to_the_answer(klass, browser):
-    """Manual Grading -> lab -> mnist_lab -> a submission: the question cell shows its rubric."""
+def test_formgrader_shows_the_rubric_next_to_the_answer(klass, browser, tmp_path):
+    """Manual Grading -> lab -> mnist_lab -> a submission: the question cells show their rubric."""
     port, token = _free_port(), "instructor-loop-test"
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False"],
-        cwd=klass.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "jupyter-server.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}",
+             "--ip=127.0.0.1", "--allow-root", f"--IdentityProvider.token={token}",
+             f"--ServerApp.root_dir={klass.root}"],
+            cwd=klass.root, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        for _ in range(60):
+        page = browser.new_page()
+        for _ in range(90):
             try:
                 page.goto(f"{base}/formgrader?token={token}", timeout=5000)
                 break
             except Exception:  # noqa: BLE001 (the server is still starting)
+                assert server.poll() is None, log.read_text()[-3000:]
                 time.sleep(1)
-        page.goto(f"{base}/formgrader/gradebook")
+        else:
+            raise AssertionError(f"jupyter server did not start:\n{log.read_text()[-3000:]}")
+        page.goto(f"{base}/formgrader/gradebook")  # the "Manual Grading" page
         page.get_by_role("link", name=ASSIGNMENT, exact=True).click()
         page.get_by_role("link", name=NOTEBOOK, exact=True).click()
         page.get_by_role("link", name=re.compile(r"Submission #\d+")).first.click()
-        page.wait_for_selector("text=Question 1.", timeout=30000)
-        rubric = page.locator("text=Rubric (3 points).").first
-        rubric.scroll_into_view_if_needed()
+        page.wait_for_selector("text=Question 1.", timeout=60000)
         assert page.locator("text=Rubric (3 points).").count() == 4
         assert "MARK SCHEME" not in page.locator("body").inner_text()  # the markers render as nothing
+        page.locator("text=Question 1.").first.scroll_into_view_if_needed()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "formgrader-manual-grading.png"
         page.screenshot(path=str(shot))

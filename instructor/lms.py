@@ -168,8 +168,9 @@ def write_canvas(path: Path, table: list[Row], roster: list[collect.Student] | N
         for student, results in sorted(students.items()):
             first = next(iter(results.values()))
             person = people.get(student)
-            canvas_id = next((r.lms.canvas_user_id for r in results.values() if r.lms.canvas_user_id),
-                             "") or first.lms_user_id
+            # The roster's lms_id is a Canvas user id unless the student came from a Moodle download.
+            canvas_id = next((r.lms.canvas_user_id for r in results.values() if r.lms.canvas_user_id), "") \
+                or ("" if any(r.lms.lms == "moodle" for r in results.values()) else first.lms_user_id)
             sis_user = person.sis_user_id if person else ""
             sis_login = person.sis_login_id if person else ""
             if not (canvas_id or sis_user or sis_login):
@@ -194,7 +195,8 @@ def write_moodle_worksheet(path: Path, table: list[Row], now: dt.datetime | None
                          "Grade can be changed", "Last modified (submission)", "Last modified (grade)",
                          "Feedback comments"])
         for r in table:
-            participant = r.lms.moodle_participant_id or r.lms_user_id
+            # The roster's lms_id is a Moodle participant id unless the student came from Canvas.
+            participant = r.lms.moodle_participant_id or ("" if r.lms.lms == "canvas" else r.lms_user_id)
             if not participant:
                 warnings.append(f"{r.student}: no Moodle participant id (not in a Moodle download, no "
                                 "lms_id in the roster): left out of the worksheet")

@@ -137,13 +137,31 @@ class Class:
     auto: dict[str, float] = field(default_factory=dict)  # autograded score per student
 
 
+class _Summary:
+    """Prints the generated class's autograde summary and timings in pytest's terminal summary."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        terminalreporter.section("instructor loop: the generated Canvas + Moodle class")
+        for line in self.lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="module")
-def klass(tmp_path_factory) -> Class:
+def klass(tmp_path_factory, request) -> Class:
     with pytest.MonkeyPatch.context() as patch:  # instructors run everything from the course folder
         tmp = tmp_path_factory.mktemp("instructor-loop")
         (tmp / "course").mkdir()
         patch.chdir(tmp / "course")
-        return _run_the_loop(tmp)
+        started = time.time()
+        result = _run_the_loop(tmp)
+    summary = [line for line in result.out["autograde"][1].splitlines() if line.strip()]
+    summary.append(f"the whole loop (generate, 3 collects, deadline, autograde, report, 2 feedbacks, "
+                   f"6 exports): {time.time() - started:.0f} s")
+    request.config.pluginmanager.register(_Summary(summary), "instructor-loop-summary")
+    return result
 
 
 def _run_the_loop(tmp: Path) -> Class:
@@ -375,10 +393,15 @@ def test_canvas_gradebook_import_file(klass):
     lines = text.splitlines()
     assert lines[:2] == sample[:2], text
     assert sample[2] in lines
-    rows = {r["ID"]: r for r in csv.DictReader(io.StringIO(text)) if r["Student"] != "Points Possible"}
-    assert set(rows) == {"1001", "1002", "1003", "7001", "7003", "1005"}
-    assert rows["1001"]["Student"] == "Perfect, Paula" and rows["1001"]["Section"] == "A"
-    assert float(rows["1001"]["MNIST lab (424242)"]) == klass.auto["paula"] + 12
+    rows = {r["Student"]: r for r in csv.DictReader(io.StringIO(text)) if r["Student"] != "Points Possible"}
+    ids = {name: row["ID"] for name, row in rows.items()}
+    # Canvas ids from the Canvas download (or the roster); the Moodle students have none.
+    assert ids == {"Perfect, Paula": "1001", "Partial, Pete": "1002", "Blank, Bea": "1003",
+                   "Absent, Alice": "1005", "Copy, Carl": "", "Double, Dora": ""}
+    assert rows["Perfect, Paula"]["Section"] == "A"
+    assert float(rows["Perfect, Paula"]["MNIST lab (424242)"]) == klass.auto["paula"] + 12
+    code, output, _ = klass.out["export canvas"]
+    assert code == cli.ATTENTION and "WARNING    carl: no Canvas user id" in output, output
 
 
 def test_moodle_grading_worksheet(klass):
@@ -388,10 +411,13 @@ def test_moodle_grading_worksheet(klass):
     carl = rows["Participant 7001"]
     assert carl["Full name"] == "Carl Copy" and carl["Email address"] == "carl@uni.example"
     assert float(carl["Grade"]) == klass.auto["carl"] + 4 and carl["Maximum Grade"] == "42"
-    assert klass.auto["carl"] == klass.auto["pete"] > 0
+    assert klass.auto["carl"] == klass.auto["pete"] > 0 and carl["Feedback comments"] == "graded"
     # Moodle reads "Last modified (grade)" with PHP's strtotime: an ISO date and time.
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", carl["Last modified (grade)"])
-    assert rows["Participant 1002"]["Feedback comments"].startswith("graded; late penalty")
+    assert set(rows) == {"Participant 7001", "Participant 7003", "Participant 1005"}  # not Canvas's
+    assert rows["Participant 1005"]["Status"] == "No submission" and rows["Participant 1005"]["Grade"] == "0"
+    code, output, _ = klass.out["export moodle"]
+    assert "WARNING    pete: no Moodle participant id" in output, output
     gradebook = _csv(klass.root / "grades-moodle-gradebook.csv")
     assert list(gradebook[0]) == ["First name", "Surname", "ID number", "Email address", "MNIST lab (424242)"]
 

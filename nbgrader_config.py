@@ -1,8 +1,9 @@
 """nbgrader configuration: the repository root is the course directory.
 
-Assignments: ``source/lessons/*.ipynb`` (the five lessons) and ``source/lab/`` (the MNIST lab).
-``nbgrader generate_assignment`` writes the student versions to ``lessons/`` and ``lab/``
-(release directory "."), which are committed for students to clone.
+One nbgrader assignment per lesson and one for the lab: ``source/lesson1/`` ... ``source/lesson5/``
+and ``source/lab/``. ``nbgrader generate_assignment lesson2`` writes lesson 2's student version to
+``lesson2/`` (release directory "."), and so on; the student versions are committed for
+self-learners to clone. Every nbgrader command (release, autograde, export...) works per lesson.
 """
 
 import os

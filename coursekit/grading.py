@@ -95,6 +95,29 @@ def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: flo
                              f"{hint}".rstrip())
 
 
+def agrees(actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
+    """Whether ``actual`` equals ``expected`` within tolerance, as ``check_close`` decides; never raises.
+
+    For recognising a known mistake: ``if agrees(answer, what_the_slip_gives): hint = ...``.
+    None, a wrong shape or something that is not numbers counts as "does not agree".
+    """
+    try:
+        check_close(actual, expected, "", rtol=rtol, atol=atol)
+    except AssertionError:
+        return False
+    return True
+
+
+def scores_for(probabilities: Any, row_constants: Any = 0.0) -> np.ndarray:
+    """Scores whose softmax is exactly ``probabilities``: log p + c, with a constant c per row.
+
+    Lets a softmax test know its expected output without computing a softmax itself (softmax
+    does not change when a constant is added to a whole row, and undoes the log).
+    """
+    log_p = np.log(_array(probabilities, dtype=float))
+    return log_p + np.reshape(_array(row_constants, dtype=float), (-1, 1))
+
+
 def check(condition: bool, message: str) -> None:
     """``assert`` that also refuses to run on a tampered NumPy, with a message for the student."""
     check_untampered()

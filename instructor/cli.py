@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import build as build_module
 from . import collect as collect_module
 from . import deadlines, grade, lms, marking, student_copy
 
@@ -185,6 +186,28 @@ def cmd_student_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    course = _course(args)
+    changed = build_module.build(course.root, check=args.check)
+    for notebook, cells in changed.items():
+        print(f"{notebook}: {'stale' if args.check else 'rebuilt'}: {', '.join(cells)}")
+    if args.check:
+        if changed:
+            print("The source notebooks differ from solutions/: run `python -m instructor build`.")
+            return ATTENTION
+        print("Every generated cell of source/ matches solutions/.")
+        return 0
+    assignments = sorted(p.name for p in course.path("source").iterdir()
+                         if p.is_dir() and any(p.glob("*.ipynb")))
+    for assignment in assignments if not args.no_release else []:
+        code, output = grade.run_nbgrader(course, ["generate_assignment", assignment, "--force"])
+        if code != 0:
+            raise grade.GradingError(f"nbgrader generate_assignment {assignment} failed:\n{output[-2000:]}")
+    print(f"{len(changed)} source notebook(s) rebuilt from solutions/"
+          + ("" if args.no_release else f"; student versions of {', '.join(assignments)} regenerated."))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m instructor",
@@ -192,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "course folder (the one with nbgrader_config.py). See docs/instructor-lab.md.")
     parser.add_argument("--course", default=".", help="the course folder (default: here)")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("build", help="rebuild the answer and recap cells of source/ from "
+                                          "solutions/, then the student versions")
+    p.add_argument("--check", action="store_true", help="only report cells that differ from solutions/")
+    p.add_argument("--no-release", action="store_true",
+                   help="do not regenerate the student versions (nbgrader generate_assignment)")
+    p.set_defaults(run=cmd_build)
 
     p = commands.add_parser("collect", help="put downloaded submissions into submitted/<student>/<assignment>/")
     p.add_argument("assignment", help="the assignment, e.g. lab")
@@ -276,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (collect_module.CollectError, grade.GradingError, student_copy.StudentCopyError) as error:
+    except (build_module.BuildError, collect_module.CollectError, grade.GradingError,
+            student_copy.StudentCopyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -6,8 +6,8 @@ string). It is the second layer after the static checks of ``instructor/tamperin
 
 1. ``coursekit.grading`` is imported first, so its snapshot of NumPy is taken before any
    student code runs.
-2. The modules the tests use (NumPy, ``math``, ``coursekit``, ``coursekit.grading``,
-   ``builtins``) are frozen: ``module.name = value``, ``setattr(module, ...)`` and
+2. The modules the tests use (NumPy, ``math``, ``coursekit``, ``coursekit.grading``, the
+   shared test helpers in ``coursekit`` and ``graders``, ``builtins``) are frozen: ``module.name = value``, ``setattr(module, ...)`` and
    ``del module.name`` raise ``AttributeError`` (new submodules may still be attached).
 3. Before every trusted (locked) cell, whatever a student changed anyway is put back:
    ``sys.modules`` entries and the contents of those modules, builtins, and the names the
@@ -47,6 +47,12 @@ def _install(config):
     import numpy.testing  # noqa: F401
 
     import coursekit.grading  # noqa: F401 (before any student code: its snapshot of NumPy is clean)
+    # The shared test helpers, loaded now so that they are frozen before any student code runs.
+    import coursekit.stand_ins  # noqa: F401
+    import coursekit.trained_nets  # noqa: F401
+    import graders.gradients  # noqa: F401
+    import graders.lab  # noqa: F401
+    import graders.softmax  # noqa: F401
 
     realpath, sep = os.path.realpath, os.sep
     sha256, fspath = hashlib.sha256, os.fspath
@@ -83,7 +89,9 @@ def _install(config):
         writable = frozenset({"input", "_"})
 
     protected_names = ["numpy", "numpy.testing", "numpy.random", "numpy.linalg", "math",
-                       "coursekit", "coursekit.grading"]
+                       "coursekit", "coursekit.grading", "coursekit.stand_ins",
+                       "coursekit.trained_nets", "graders", "graders.gradients", "graders.lab",
+                       "graders.softmax"]
     protected = {name: sys.modules[name] for name in protected_names}
     protected["builtins"] = builtins
     frozen_types = {name: FrozenModule for name in protected_names}

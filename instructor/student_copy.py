@@ -42,10 +42,11 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
                                "(nothing is overwritten).")
     if destination == course_root or course_root in destination.parents:
         raise StudentCopyError(f"{destination} is inside the course folder; write the copy elsewhere.")
-    available = {int(path.name[:2]): path for path in sorted((course_root / "lessons").glob("[0-9][0-9]_*.ipynb"))}
+    available = {int(path.name[len("lesson"):]): path for path in sorted(course_root.glob("lesson[0-9]"))
+                 if path.is_dir()}
     unknown = sorted(set(lessons) - set(available))
     if unknown:
-        raise StudentCopyError(f"no lesson {unknown} in {course_root / 'lessons'}; "
+        raise StudentCopyError(f"no lesson {unknown} in {course_root} (folders lesson1/, lesson2/ ...); "
                                f"available: {sorted(available)}.")
     if not lessons and not include_lab:
         raise StudentCopyError("nothing to copy: name lessons (e.g. --lessons 1 2) and/or --lab.")
@@ -60,8 +61,9 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
             shutil.copy2(source, destination / name)
     notebooks = []
     for number in sorted(lessons):
-        (destination / "lessons").mkdir(exist_ok=True)
-        notebooks.append(Path(shutil.copy2(available[number], destination / "lessons")))
+        folder = shutil.copytree(available[number], destination / available[number].name,
+                                 ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        notebooks += sorted(Path(folder).glob("*.ipynb"))
     if include_lab:
         shutil.copytree(course_root / "lab", destination / "lab",
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))

@@ -28,6 +28,9 @@ NOTE = "note"
 # system, interpreter internals, other threads or processes, the answer key.
 FORBIDDEN_MODULES = {
     "solutions": "imports the answer key (solutions/)",
+    # Installed where the grader runs (the hidden tests import it) but never given to students:
+    # it computes what some exercises ask for (a numerical gradient, a softmax).
+    "graders": "imports the grader's helpers (graders/), which are for the hidden tests only",
     "importlib": "imports importlib (dynamic imports can load the answer key or replace modules)",
     "imp": "imports imp (dynamic imports)",
     "runpy": "imports runpy (runs other files)",
@@ -79,7 +82,7 @@ FORBIDDEN_SYS_ATTRIBUTES = {
 # Packages whose contents the tests rely on: changing anything in them (or in objects imported
 # from them) is tampering. Other modules (matplotlib's rcParams, os.environ) are the
 # student's business.
-PROTECTED_PACKAGES = {"numpy", "coursekit", "sys", "builtins", "math", "solutions", "importlib",
+PROTECTED_PACKAGES = {"numpy", "coursekit", "graders", "sys", "builtins", "math", "solutions", "importlib",
                       "types", "functools", "operator", "contextlib", "warnings", "IPython",
                       "ipykernel", "nbgrader", "nbformat", "traitlets", "gc", "inspect"}
 

@@ -1,130 +1,139 @@
-"""Loss functions: ``forward(prediction, target)`` returns the mean loss over the
-batch as a Python float; ``backward()`` returns dL/d(prediction) for that batch."""
+"""Loss functions: how wrong is a model? (lesson 1 as functions; lessons 4 and 5 as classes).
 
-from __future__ import annotations
+Lines between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` are what students write; the
+notebooks are generated from this file (``python -m instructor build``), so these markers are
+nbgrader's.
+"""
 
 import numpy as np
 
-
-def _same_shape(prediction: np.ndarray, target: np.ndarray, loss: object) -> None:
-    # (N, 1) against (N,) would broadcast to (N, N) and give a silently wrong loss.
-    if prediction.shape != target.shape:
-        raise ValueError(f"{type(loss).__name__}: prediction has shape {prediction.shape} but "
-                         f"target has shape {target.shape}; they must match (reshape one of them, "
-                         "e.g. y.reshape(-1, 1)).")
-    if prediction.size == 0:
-        raise ValueError(f"{type(loss).__name__}: got an empty batch.")
+from .checks import (as_binary_problem, as_matching_arrays, as_probabilities_and_labels,
+                     as_score_matrix, as_scores_and_labels, check_probabilities_and_labels)
 
 
-def check_labels(labels: np.ndarray, n_samples: int, n_classes: int, loss: object) -> None:
-    """Integer class labels of shape (n_samples,) in 0..n_classes-1, or a clear error."""
-    name = type(loss).__name__
-    labels = np.asarray(labels)
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"{name}: labels must be integer class indices, got dtype {labels.dtype}; "
-                        "use y.astype(int), or np.argmax(onehot, axis=1) for one-hot labels.")
-    if labels.shape != (n_samples,):
-        raise ValueError(f"{name}: expected labels of shape ({n_samples},) to match the "
-                         f"{n_samples} predictions, got {labels.shape}.")
-    if n_samples == 0:
-        raise ValueError(f"{name}: got an empty batch.")
-    low, high = labels.min(), labels.max()
-    if low < 0 or high >= n_classes:
-        raise ValueError(f"{name}: labels must lie in 0..{n_classes - 1} for {n_classes} classes, "
-                         f"got values from {low} to {high}.")
+def absolute_error(prediction, target):
+    """Mean of |prediction - target| over all elements, as a float.
 
-
-def check_batch_2d(prediction: np.ndarray, loss: object) -> None:
-    if not isinstance(prediction, np.ndarray) or prediction.ndim != 2:
-        shape = getattr(prediction, "shape", type(prediction).__name__)
-        raise ValueError(f"{type(loss).__name__}: expected predictions of shape "
-                         f"(batch, classes), got {shape}.")
-
-
-class AbsoluteErrorLoss:
-    """L = mean |f(x) - y|, for regression."""
-
-    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        _same_shape(prediction, target, self)
-        self.diff = prediction - target
-        return float(np.abs(self.diff).mean())
-
-    def backward(self) -> np.ndarray:
-        # The kink at 0 gets the subgradient 0.
-        return np.sign(self.diff) / self.diff.size
-
-
-class SquaredErrorLoss:
-    """L = mean (f(x) - y)^2, for regression."""
-
-    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        _same_shape(prediction, target, self)
-        self.diff = prediction - target
-        return float((self.diff * self.diff).mean())
-
-    def backward(self) -> np.ndarray:
-        return 2.0 * self.diff / self.diff.size
-
-
-class ZeroOneLoss:
-    """Fraction of misclassified samples (1 - accuracy) from class scores or probabilities.
-
-    It is piecewise constant, so its gradient is zero almost everywhere: it measures
-    a classifier but cannot train one. ``backward`` returns those zeros honestly.
+    prediction, target: arrays of the same shape, e.g. (n,) or (n, 1) or (n, k).
     """
-
-    def forward(self, prediction: np.ndarray, labels: np.ndarray) -> float:
-        check_batch_2d(prediction, self)
-        check_labels(labels, prediction.shape[0], prediction.shape[1], self)
-        self.shape = prediction.shape
-        return float((prediction.argmax(axis=1) != labels).mean())
-
-    def backward(self) -> np.ndarray:
-        return np.zeros(self.shape)
+    prediction, target = as_matching_arrays(prediction, target, "absolute_error")
+    ### BEGIN SOLUTION
+    return float(np.mean(np.abs(prediction - target)))
+    ### END SOLUTION
 
 
-class LogisticLoss:
-    """Binary cross-entropy: p = predicted probability of class 1, y in {0, 1}.
+def squared_error(prediction, target):
+    """Mean of (prediction - target)**2 over all elements, as a float."""
+    prediction, target = as_matching_arrays(prediction, target, "squared_error")
+    ### BEGIN SOLUTION
+    difference = prediction - target
+    return float(np.mean(difference * difference))
+    ### END SOLUTION
 
-    L = -mean(y log p + (1 - y) log(1 - p)).
+
+def absolute_error_grad(prediction, target):
+    """Gradient of absolute_error with respect to prediction (same shape as prediction)."""
+    prediction, target = as_matching_arrays(prediction, target, "absolute_error_grad")
+    ### BEGIN SOLUTION
+    return np.sign(prediction - target) / prediction.size
+    ### END SOLUTION
+
+
+def squared_error_grad(prediction, target):
+    """Gradient of squared_error with respect to prediction (same shape as prediction)."""
+    prediction, target = as_matching_arrays(prediction, target, "squared_error_grad")
+    ### BEGIN SOLUTION
+    return 2.0 * (prediction - target) / prediction.size
+    ### END SOLUTION
+
+
+def zero_one_loss(scores, labels):
+    """Fraction of rows of scores whose argmax differs from the label (1 - accuracy)."""
+    scores, labels = as_scores_and_labels(scores, labels, "zero_one_loss")
+    ### BEGIN SOLUTION
+    predicted = np.argmax(scores, axis=1)
+    return float(np.mean(predicted != labels))
+    ### END SOLUTION
+
+
+def logistic_loss(p, y):
+    """Mean binary cross-entropy -[y ln p + (1 - y) ln(1 - p)], as a float.
+
+    p: predicted probabilities of class 1; y: labels 0 or 1 of the same shape.
     """
+    p, y = as_binary_problem(p, y, "logistic_loss")
+    ### BEGIN SOLUTION
+    p = np.clip(p, 1e-12, 1 - 1e-12)  # log(0) would make the loss infinite
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    ### END SOLUTION
 
-    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
-        target = np.asarray(target)
-        _same_shape(prediction, target, self)
-        if not np.isin(target, (0, 1)).all():
-            raise ValueError("LogisticLoss: targets must be 0 or 1.")
-        if prediction.dtype.kind != "f":
-            prediction = prediction.astype(np.float64)
-        # Keep p away from exactly 0 and 1: log(0) would make the loss infinite.
-        limits = np.finfo(prediction.dtype)
-        self.p = np.clip(prediction, limits.tiny, 1 - limits.epsneg)
-        self.y = target
-        return float(-(target * np.log(self.p) + (1 - target) * np.log1p(-self.p)).mean())
 
-    def backward(self) -> np.ndarray:
-        return (self.p - self.y) / (self.p * (1 - self.p)) / self.p.size
+def softmax(z):
+    """Row-wise softmax of a batch of scores z of shape (n, C); returns shape (n, C)."""
+    z = as_score_matrix(z, "softmax")
+    ### BEGIN SOLUTION
+    # Subtracting each row's maximum changes nothing mathematically and keeps exp() <= 1.
+    exponentials = np.exp(z - z.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+    ### END SOLUTION
+
+
+def cross_entropy(p, labels):
+    """Mean of -ln p[i, labels[i]] over the batch, as a float.
+
+    p: class probabilities of shape (n, C); labels: integers in 0..C-1 of shape (n,).
+    """
+    p, labels = as_probabilities_and_labels(p, labels, "cross_entropy")
+    ### BEGIN SOLUTION
+    p_true = p[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(np.maximum(p_true, 1e-12))))
+    ### END SOLUTION
 
 
 class CrossEntropyLoss:
-    """Multi-class cross-entropy on class probabilities (the output of Softmax).
+    """Mean negative log-probability of the true class. forward caches self.p and self.y."""
 
-    L = -mean_i log p[i, y_i], with integer labels y.
-    """
+    def forward(self, p, y):
+        """Mean of -log p[i, y[i]] over the batch; p has shape (N, C), y holds N integer labels.
 
-    def forward(self, prediction: np.ndarray, labels: np.ndarray) -> float:
-        check_batch_2d(prediction, self)
-        check_labels(labels, prediction.shape[0], prediction.shape[1], self)
-        self.labels = labels
-        self.shape = prediction.shape
-        rows = np.arange(len(labels))
-        # A probability that underflowed to 0 must not become log(0) = -inf.
-        tiny = np.finfo(prediction.dtype).tiny
-        self.p_true = np.maximum(prediction[rows, labels], tiny)
-        return float(-np.log(self.p_true).mean())
+        Stores self.p (p clipped away from 0) and self.y for backward.
+        """
+        check_probabilities_and_labels(p, y)  # provided: clear errors for wrong shapes or labels
+        ### BEGIN SOLUTION
+        self.p = np.clip(p, 1e-12, 1.0)  # log(0) would make the loss infinite
+        self.y = np.asarray(y)
+        true_class = self.p[np.arange(len(self.y)), self.y]
+        return float(-np.log(true_class).mean())
+        ### END SOLUTION
 
-    def backward(self) -> np.ndarray:
-        grad = np.zeros(self.shape, dtype=self.p_true.dtype)
-        grad[np.arange(len(self.labels)), self.labels] = -1.0 / (len(self.labels) * self.p_true)
+    def backward(self):
+        """dL/dp for the last forward: -1/(N p[i, y_i]) at the true classes, 0 elsewhere; shape (N, C)."""
+        ### BEGIN SOLUTION
+        n = len(self.y)
+        rows = np.arange(n)
+        grad = np.zeros_like(self.p)
+        grad[rows, self.y] = -1.0 / (n * self.p[rows, self.y])
         return grad
+        ### END SOLUTION
 
+    def __repr__(self):
+        return "CrossEntropyLoss()"
+
+
+class SquaredErrorLoss:
+    """L = mean of (prediction - target)^2 over all entries; for regression."""
+
+    def forward(self, prediction, target):
+        ### BEGIN SOLUTION
+        if prediction.shape != target.shape:
+            raise ValueError(f"SquaredErrorLoss: prediction has shape {prediction.shape} but target has "
+                             f"shape {target.shape}; they must match (e.g. y.reshape(-1, 1)), otherwise "
+                             "NumPy broadcasts the difference to the wrong shape.")
+        self.diff = prediction - target
+        return float((self.diff ** 2).mean())
+        ### END SOLUTION
+
+    def backward(self):
+        ### BEGIN SOLUTION
+        return 2.0 * self.diff / self.diff.size
+        ### END SOLUTION

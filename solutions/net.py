@@ -1,59 +1,59 @@
-"""A network is a list of layers applied in order."""
-
-from __future__ import annotations
-
-import numpy as np
-
-from .layers import Layer, Linear
+"""A network is a list of layers applied in order (lesson 4)."""
 
 
 class Net:
-    """Build it empty and ``add`` layers (as upstream), or pass them: ``Net(Linear(2, 3), Tanh())``."""
+    """Layers applied one after the other: Net(Linear(2, 8), Tanh(), ...) or Net() then add(...)."""
 
-    def __init__(self, *layers: Layer) -> None:
-        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
-            layers = tuple(layers[0])
-        self.layers: list[Layer] = []
+    def __init__(self, *layers):
+        ### BEGIN SOLUTION
+        self.layers = []
         for layer in layers:
             self.add(layer)
+        ### END SOLUTION
 
-    def add(self, layer: Layer) -> Net:
+    def add(self, layer):
+        ### BEGIN SOLUTION
+        if isinstance(layer, type):
+            raise TypeError(f"Net.add got the class {layer.__name__}; pass an instance: "
+                            f"{layer.__name__}(...) with parentheses.")
         if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
             raise TypeError(f"Net.add expects a layer with forward and backward methods, got {layer!r}.")
         self.layers.append(layer)
         return self
+        ### END SOLUTION
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        for index, layer in enumerate(self.layers):
-            try:
-                x = layer.forward(x)
-            except ValueError as error:
-                raise ValueError(f"layer {index} of the Net, {layer!r}: {error}") from error
+    def forward(self, x):
+        """The output of the last layer after applying every layer in order."""
+        ### BEGIN SOLUTION
+        for layer in self.layers:
+            x = layer.forward(x)
         return x
+        ### END SOLUTION
 
-    def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        last = len(self.layers) - 1
-        for index in range(last, -1, -1):
-            layer = self.layers[index]
-            if index == 0 and isinstance(layer, Linear):
-                # Nobody needs d loss / d input data: skip that matmul.
-                return layer.backward(grad, input_grad=False)
+    def backward(self, grad):
+        """Backpropagate dL/d(output) through the layers in reverse; return dL/d(input)."""
+        ### BEGIN SOLUTION
+        for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
+        ### END SOLUTION
 
-    def parameters(self) -> list[np.ndarray]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def gradients(self) -> list[np.ndarray]:
-        return [g for layer in self.layers for g in layer.gradients()]
-
-    def update(self, lr: float) -> None:
+    def update(self, lr):
+        """One gradient-descent step for every layer: parameter <- parameter - lr * gradient."""
+        ### BEGIN SOLUTION
         for layer in self.layers:
             layer.update(lr)
+        ### END SOLUTION
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """The most likely class of each row of ``x``."""
+    def predict(self, x):
+        """The most likely class of each row of x (for plots and accuracies)."""
         return self.forward(x).argmax(axis=1)
 
-    def __repr__(self) -> str:
-        return "Net(" + ", ".join(map(repr, self.layers)) + ")"
+    def parameters(self):
+        return [param for layer in self.layers for param in layer.parameters()]
+
+    def gradients(self):
+        return [grad for layer in self.layers for grad in layer.gradients()]
+
+    def __repr__(self):
+        return "Net(" + ", ".join(repr(layer) for layer in self.layers) + ")"

@@ -1,100 +1,81 @@
-"""Minibatch stochastic gradient descent and the bookkeeping around it."""
-
-from __future__ import annotations
-
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+"""Training with minibatch SGD (lessons 4 and 5): an epoch, an evaluation, a whole run, early stopping."""
 
 import numpy as np
 
-from .layers import Linear
+from coursekit.progress import progress_bar
+
 from .losses import CrossEntropyLoss
-from .net import Net
 
 
-def iterate_minibatches(x: np.ndarray, y: np.ndarray, batch_size: int,
-                        rng: np.random.Generator | int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield (x_batch, y_batch) pairs covering the data once, in a fresh random order."""
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} samples but y has {len(y)}; they must match.")
-    if len(x) == 0:
-        raise ValueError("cannot iterate over an empty data set.")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    order = np.random.default_rng(rng).permutation(len(x))
-    for start in range(0, len(x), batch_size):
+def train_epoch(net, train_x, train_labels, loss, batch_size=4, lr=0.1, rng=None):
+    """One epoch of minibatch SGD over the data in a fresh random order; returns the mean batch loss.
+
+    rng: a seed, a np.random.Generator, or None; the shuffle uses np.random.default_rng(rng).
+    The last batch may be smaller than batch_size. train_x and train_labels are not modified.
+    """
+    ### BEGIN SOLUTION
+    order = np.random.default_rng(rng).permutation(len(train_x))
+    batch_losses = []
+    for start in range(0, len(order), batch_size):
         rows = order[start:start + batch_size]
-        yield x[rows], y[rows]
-
-
-def train_epoch(net: Net, train_x: np.ndarray, train_labels: np.ndarray, loss=None,
-                batch_size: int = 4, lr: float = 0.1,
-                rng: np.random.Generator | int | None = None) -> float:
-    """One pass of SGD over the data in a new random order; returns the mean batch loss."""
-    loss = CrossEntropyLoss() if loss is None else loss
-    total, batches = 0.0, 0
-    for x_batch, y_batch in iterate_minibatches(train_x, train_labels, batch_size, rng):
-        value = loss.forward(net.forward(x_batch), y_batch)
-        if not np.isfinite(value):
-            raise FloatingPointError(
-                f"the loss became {value} at batch {batches}: training diverged. "
-                f"The learning rate lr={lr} is a likely cause; try a smaller one (e.g. lr={lr / 10:g}).")
+        value = loss.forward(net.forward(train_x[rows]), train_labels[rows])
+        if not np.isfinite(value):  # going on would only spread nan through every weight
+            raise FloatingPointError(f"the loss became {value} in batch {len(batch_losses) + 1}: "
+                                     f"training diverged. Try a smaller learning rate than lr={lr}.")
+        batch_losses.append(value)
         net.backward(loss.backward())
         net.update(lr)
-        total += value
-        batches += 1
-    return total / batches
+    return float(np.mean(batch_losses))
+    ### END SOLUTION
 
 
-def get_loss_acc(net: Net, x: np.ndarray, y: np.ndarray, loss=None,
-                 batch_size: int = 4096) -> tuple[float, float]:
-    """Mean loss and accuracy of ``net`` on (x, y), evaluated in chunks to bound memory."""
-    loss = CrossEntropyLoss() if loss is None else loss
-    if len(x) == 0:
-        raise ValueError("cannot evaluate on an empty data set.")
-    total_loss, correct = 0.0, 0
-    for start in range(0, len(x), batch_size):
-        out = net.forward(x[start:start + batch_size])
-        labels = y[start:start + batch_size]
-        total_loss += loss.forward(out, labels) * len(labels)
-        correct += int((out.argmax(axis=1) == labels).sum())
-    return total_loss / len(x), correct / len(x)
+def get_loss_acc(net, x, y, loss):
+    """(mean loss, accuracy) of `net` on the samples x with integer labels y; does not train."""
+    ### BEGIN SOLUTION
+    out = net.forward(x)
+    value = loss.forward(out, y)
+    accuracy = (out.argmax(axis=1) == y).mean()
+    return float(value), float(accuracy)
+    ### END SOLUTION
 
 
-@dataclass
-class History:
-    """Per-epoch record of a training run; ``max_abs_weight[e][k]`` is layer k after epoch e."""
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    max_abs_weight: list[list[float]] = field(default_factory=list)
-
-
-def max_abs_weights(net: Net) -> list[float]:
-    return [float(np.abs(layer.W).max()) for layer in net.layers if isinstance(layer, Linear)]
-
-
-def fit(net: Net, train_x: np.ndarray, train_labels: np.ndarray, loss=None, *, epochs: int = 10,
-        batch_size: int = 64, lr: float = 0.1, validation: tuple[np.ndarray, np.ndarray] | None = None,
-        seed: int = 0, progress: bool = False) -> History:
-    """Train for ``epochs`` epochs; every epoch reshuffles from one generator seeded by ``seed``."""
+def fit(net, train_x, train_labels, loss=None, *, epochs=10, batch_size=64, lr=0.1,
+        validation=None, seed=0, progress=False):
+    """Train net with minibatch SGD for some epochs; return the per-epoch history as a dict."""
+    ### BEGIN SOLUTION
     loss = CrossEntropyLoss() if loss is None else loss
     rng = np.random.default_rng(seed)
-    history = History()
-    epoch_range = range(epochs)
-    if progress:
-        from coursekit.progress import progress_bar
-        epoch_range = progress_bar(epoch_range, desc="epochs")
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    epoch_range = progress_bar(range(epochs), desc="epochs") if progress else range(epochs)
     for _ in epoch_range:
         train_epoch(net, train_x, train_labels, loss, batch_size, lr, rng)
         train_loss, train_acc = get_loss_acc(net, train_x, train_labels, loss)
-        history.train_loss.append(train_loss)
-        history.train_acc.append(train_acc)
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
         if validation is not None:
-            val_loss, val_acc = get_loss_acc(net, *validation, loss)
-            history.val_loss.append(val_loss)
-            history.val_acc.append(val_acc)
-        history.max_abs_weight.append(max_abs_weights(net))
+            val_loss, val_acc = get_loss_acc(net, validation[0], validation[1], loss)
+            history["val_loss"].append(val_loss)
+            history["val_acc"].append(val_acc)
     return history
+    ### END SOLUTION
+
+
+def best_epoch(val_losses, patience=None):
+    """The epoch (counted from 1) early stopping keeps: the lowest validation loss seen before stopping."""
+    ### BEGIN SOLUTION
+    losses = [float(value) for value in val_losses]
+    if not losses:
+        raise ValueError("best_epoch needs at least one validation loss; did training run for 0 epochs, "
+                         "or without validation data?")
+    if patience is not None and patience < 1:
+        raise ValueError(f"patience must be at least 1 epoch, got {patience}.")
+    best, best_loss, epochs_without_improvement = None, float("inf"), 0
+    for epoch, value in enumerate(losses, start=1):
+        if value < best_loss:  # False for nan, so a diverged epoch never wins
+            best, best_loss, epochs_without_improvement = epoch, value, 0
+        else:
+            epochs_without_improvement += 1
+            if patience is not None and epochs_without_improvement >= patience:
+                break
+    return best
+    ### END SOLUTION

@@ -43,7 +43,7 @@ SOURCE = ROOT / "source"
 CONFIG_FILE = ROOT / "nbgrader_config.py"
 
 #: Assignments in the order students meet them (a later notebook may recap earlier answers).
-ASSIGNMENT_ORDER = ("lessons", "lab")
+ASSIGNMENT_ORDER = ("lesson1", "lesson2", "lesson3", "lesson4", "lesson5", "lab")
 #: Fake students of the autograde run: every answer filled in from the source, and untouched.
 PERFECT, BLANK = "perfect", "blank"
 #: Each source notebook should run in this many seconds on 2 cores (reported, never asserted).
@@ -655,37 +655,6 @@ def _ensure_venv_tools_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-#: The check that the notebooks' copies of answer-key code behave like solutions/.
-AGREEMENT_MODULE = REPO / "tests" / "agreement.py"
-_AGREEMENT_MARK = "AGREEMENT:"
-
-
-def _agreement_cell() -> str:
-    """A last cell, appended to the executed copy only: it runs ``check_agreement`` on the
-    notebook's namespace. It puts the answer key on the kernel's path, so it runs after every
-    cell of the notebook (which cannot import ``solutions``)."""
-    paths = [str(AGREEMENT_MODULE.parent), str(ROOT)]
-    return (f"import json as _json, sys as _sys\n_sys.path[:0] = {paths!r}\n"
-            "from agreement import check_agreement as _check_agreement\n"
-            f"print({_AGREEMENT_MARK!r} + _json.dumps(_check_agreement(dict(globals()))))")
-
-
-def _agreement_result(cell: dict) -> list[str] | str:
-    outputs = cell.get("outputs", [])
-    for output in outputs:
-        if output.get("output_type") == "error":
-            return f"{output.get('ename')}: {output.get('evalue')}"
-    # The kernel may deliver one print in several stream messages.
-    text = "".join(o.get("text", "") for o in outputs
-                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
-    if _AGREEMENT_MARK not in text:
-        return "the agreement check printed nothing (did the kernel die?)"
-    try:
-        return json.loads(text.split(_AGREEMENT_MARK, 1)[1].strip().splitlines()[0])
-    except (ValueError, IndexError):
-        return f"the agreement check printed something unexpected: {text[-500:]!r}"
-
-
 #: A kernel that could not start (an overloaded machine) is retried once; nothing else is.
 KERNEL_START_FAILURE = re.compile(r"Kernel died before replying to kernel_info|"
                                   r"Kernel didn't respond in \d+ seconds")
@@ -710,9 +679,6 @@ class ExecutedNotebook:
     path: Path | None  # the executed copy on disk (None if execution crashed)
     seconds: float
     crash: str | None = None  # a failure of the machinery rather than of a cell
-    # tests/agreement.py run in the notebook's kernel after its last cell: the names it
-    # compared with solutions/, or the error it raised (None: not run)
-    agreement: list[str] | str | None = None
 
     @property
     def nb(self) -> nbformat.NotebookNode:
@@ -813,8 +779,6 @@ class TempCourse:
                             ignore=shutil.ignore_patterns(*markers().ignore))
         for attempt in (1, 2):
             nb = read_notebook(workdir / ref.name)
-            if AGREEMENT_MODULE.exists():
-                nb.cells.append(nbformat.v4.new_code_cell(_agreement_cell()))
             # The executor nbgrader's Validator and autograder use, with the course's timeout.
             executor = Execute(config=self.config)
             start = time.perf_counter()
@@ -830,10 +794,9 @@ class TempCourse:
         notes = [f"over the {TIME_BUDGET_SECONDS:.0f} s budget" if seconds > TIME_BUDGET_SECONDS
                  else "", "second attempt: the kernel did not start" if attempt == 2 else ""]
         TIMINGS.append((f"execute source {ref.id}", seconds, "; ".join(n for n in notes if n)))
-        agreement = _agreement_result(nb.cells.pop()) if AGREEMENT_MODULE.exists() else None
         out = workdir / f"{ref.stem}.executed.ipynb"
         nbformat.write(nb, str(out))
-        return ExecutedNotebook(ref, out, seconds, crash, agreement)
+        return ExecutedNotebook(ref, out, seconds, crash)
 
     # -- autograde two fake students, once ----------------------------------------------------
     def autograde(self) -> AutogradeRun:

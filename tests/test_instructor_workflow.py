@@ -100,6 +100,8 @@ ATTACKS = {
     "answer key": ("from solutions import Linear", "imports the answer key"),
     "answer key submodule": ("import solutions.layers as key", "imports the answer key"),
     "answer key relative": ("from .. import solutions", "imports the answer key"),
+    "grader helpers": ("from graders.gradients import numeric_gradient", "imports the grader's helpers"),
+    "grader helpers module": ("import graders.softmax as g", "imports the grader's helpers"),
     "importlib": ("import importlib\nimportlib.import_module('solutions')", "imports importlib"),
     "__import__": ("key = __import__('solu' + 'tions')", "calls __import__"),
     "exec": ("exec(open('../../../solutions/layers.py').read())", "calls exec"),

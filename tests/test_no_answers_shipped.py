@@ -1,15 +1,15 @@
-"""No answer-key code reaches what students receive: ``lessons/``, ``lab/`` and ``coursekit/``.
+"""No answer-key code reaches what students receive: ``lesson1/`` ... ``lesson5/``, ``lab/``, ``coursekit/``.
 
 - Nothing shipped imports ``solutions`` (and no notebook does, sources included: AUTHORING.md).
 - No file of ``solutions/`` is copied into a shipped folder.
 - The lab's student version implements no framework: every ``backward`` is a stub.
 - ``coursekit`` (installed for students from day one) has no function whose body is a
   ``solutions/`` function or an exercise answer of any notebook.
-- A student notebook has no function whose body is an answer of this or a later notebook of
-  the same assignment (lessons are released in order, so a recap may only show answers whose
-  deadline has passed), and none that copies ``solutions/`` unless an earlier notebook showed
-  it already. The lab comes after all lessons: lessons may show what the lab asks students to
-  bring (their own framework).
+- A student notebook has no function whose body is an answer of this or a later lesson
+  (lessons are released in order, so a recap may only show answers whose deadline has passed),
+  and none that copies an answer of ``solutions/`` (code between its solution markers) unless an
+  earlier notebook showed it already. The lab comes after all lessons: lessons may show what the
+  lab asks students to bring (their own framework).
 
 Bodies are compared as ASTs (``ast.dump``, docstring dropped, parameters renamed by position),
 so reformatting or renaming ``grad_out`` does not hide a copy. Small bodies give nothing away:
@@ -117,7 +117,18 @@ def test_lab_student_version_implements_no_framework(ref):
 
 @cache
 def solutions_bodies() -> dict[str, str]:
-    return {b.dump: b.where for b in nc.python_file_bodies(SOLUTIONS) if b.size >= MIN_KEY_SIZE}
+    """Answers in the answer key: its functions around a ``### BEGIN SOLUTION`` region (the rest
+    of solutions/, such as input checks and class skeletons, is code the lessons provide)."""
+    answers = {}
+    for path in sorted(SOLUTIONS.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        for node, body in nc.function_bodies(ast.parse(text), path.relative_to(nc.ROOT).as_posix()):
+            # The syntax tree ends at the last statement; the END marker comment comes after it.
+            region = lines[node.lineno - 1:node.end_lineno + 1]
+            if body.size >= MIN_KEY_SIZE and any(nc.markers().begin_solution in line for line in region):
+                answers[body.dump] = body.where
+    return answers
 
 
 @cache
@@ -162,14 +173,17 @@ def test_student_notebook_contains_no_answer_code(ref):
     position = nc.course_position(ref)
     sources = nc.source_notebooks()
     now_or_later = {}
-    for other in sources:
-        if other.assignment == ref.assignment and nc.course_position(other) >= position:
+    for other in sources:  # this notebook's answers and later lessons' (the lab: see below)
+        if nc.course_position(other) >= position and (other.assignment != "lab" or ref.assignment == "lab"):
             now_or_later.update(answers_of(other))
     # A recap may show code for what earlier notebooks covered: their functions (answers
     # included), by body or by name (e.g. a recap of CrossEntropyLoss.backward written like
     # solutions/ rather than like the earlier lesson's answer).
     recap_allowed = set().union(*(functions_of_source(other) for other in sources
                                   if nc.course_position(other) < position))
+    # The lab comes after every lesson and asks students to bring the framework the lessons
+    # taught: a lesson may show code that the lab asks for again.
+    lab_answers = set().union(*(answers_of(other) for other in sources if other.assignment == "lab"))
     nb = nc.read_notebook(ref.student_path)
     found = []
     for body in nc.notebook_bodies(nb, ref.id):
@@ -177,6 +191,7 @@ def test_student_notebook_contains_no_answer_code(ref):
             continue
         if body.dump in now_or_later:
             found.append(f"{body.where} is the answer {now_or_later[body.dump]}")
-        elif body.dump in solutions_bodies() and not {body.dump, body.qualname} & recap_allowed:
+        elif (body.dump in solutions_bodies() and not {body.dump, body.qualname} & recap_allowed
+              and not (ref.assignment != "lab" and body.dump in lab_answers)):
             found.append(f"{body.where} copies the answer key {solutions_bodies()[body.dump]}")
     assert not found, f"{ref.id} gives answers away:\n" + "\n".join(found)

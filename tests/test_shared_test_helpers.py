@@ -1,0 +1,198 @@
+"""The helpers the notebooks' test cells share (coursekit.grading.agrees, coursekit.stand_ins,
+coursekit.trained_nets, graders/): each one tested against the mistakes and attacks it exists for.
+
+The notebook tests (test_notebooks.py) prove the helpers work in the test cells; these tests pin
+down the behaviour the messages rely on, in milliseconds.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from coursekit.grading import agrees
+from coursekit.stand_ins import Scale, Shift
+from coursekit.trained_nets import GRADED_DIGITS, check_trained_net
+
+from graders.gradients import numeric_gradient
+from graders.lab import check_honest_forward, forward_from_weights
+from graders.softmax import reference_softmax
+from solutions import Linear, Net, ReLU, Softmax, Tanh
+
+
+# --- coursekit.grading.agrees -------------------------------------------------------------------
+
+def test_agrees_recognises_a_slip_and_never_raises():
+    assert agrees([[1.0, 2.0]], np.array([[1.0, 2.0 + 1e-12]]))
+    assert not agrees([[1.0, 2.0]], [[1.0, 2.1]])
+    assert not agrees(np.ones((2, 3)), np.ones((3, 2)))      # a transposed answer is a different slip
+    assert not agrees(None, 1.0)
+    assert not agrees("not numbers", 1.0)
+    assert not agrees([[1.0], [2.0, 3.0]], [1.0])             # ragged
+    assert agrees(float("inf"), float("inf"))
+    assert not agrees(float("nan"), 1.0)
+
+
+def test_agrees_takes_the_tolerance_of_the_call():
+    assert not agrees(1.0, 1.0 + 1e-9, rtol=0, atol=1e-12)
+    assert agrees(1.0, 1.0 + 1e-9, rtol=1e-7)
+
+
+# --- coursekit.stand_ins --------------------------------------------------------------------------
+
+def test_stand_in_layers_record_their_calls_and_compute_their_gradient():
+    log = []
+    shift, scale = Shift(1.0, log, "shift"), Scale([[2.0, 3.0]], log, "scale")
+    x = np.array([[1.0, 2.0], [0.0, -1.0]])
+    out = scale.forward(shift.forward(x))
+    assert np.array_equal(out, (x + 1.0) * [[2.0, 3.0]])
+    grad = np.array([[1.0, 1.0], [2.0, -1.0]])
+    dx = shift.backward(scale.backward(grad))
+    assert np.array_equal(dx, grad * [[2.0, 3.0]])
+    assert np.array_equal(scale.ds, (grad * (x + 1.0)).sum(axis=0, keepdims=True))
+    assert log == [("forward", "shift"), ("forward", "scale"), ("backward", "scale"), ("backward", "shift")]
+    scale.update(0.5)
+    assert np.allclose(scale.s, [[2.0, 3.0]] - 0.5 * scale.ds)
+
+
+def test_scale_takes_a_gradient_set_by_hand_and_records_nothing_without_a_log():
+    layer = Scale([[1.0, 1.0]], ds=[[0.5, -1.0]])
+    layer.update(0.1)
+    assert np.allclose(layer.s, [[0.95, 1.1]])
+    assert Shift(2.0).forward(np.zeros((1, 2))).tolist() == [[2.0, 2.0]]
+
+
+# --- coursekit.trained_nets and graders.lab --------------------------------------------------------
+
+def _net(*layers):
+    net = Net()
+    for layer in layers:
+        net.add(layer)
+    return net
+
+
+@pytest.fixture(scope="module")
+def trained_net():
+    from coursekit import load_mnist
+    x_train, y_train, _, _ = load_mnist()
+    net = _net(Linear(784, 32, rng=0), Tanh(), Linear(32, 10, rng=1), Softmax())
+    from solutions import CrossEntropyLoss, train_epoch
+    train_epoch(net, x_train, y_train, CrossEntropyLoss(), batch_size=64, lr=0.2, rng=0)  # ~89 %
+    return net
+
+
+def test_a_trained_net_passes_what_the_grader_measures(trained_net):
+    assert check_trained_net("net", n_linear=2, min_accuracy=0.85, net=trained_net) is trained_net
+    check_honest_forward("net", trained_net)
+
+
+def test_the_visible_check_says_what_the_grader_will_want(trained_net):
+    untrained = _net(Linear(784, 10, rng=0), Softmax())
+    with pytest.raises(AssertionError, match=r"classifies \d+\.\d% of 2000 held-out test digits "
+                                             r"correctly; the grader will want at least 85%"):
+        check_trained_net("net1", n_linear=1, min_accuracy=0.85, net=untrained)
+
+
+@pytest.mark.parametrize("layers, message", [
+    (lambda: [Linear(784, 32), Tanh(), Linear(32, 10)], "should end with a Softmax"),
+    (lambda: [Linear(784, 32), Linear(32, 10), Softmax()], "nothing between them"),
+    (lambda: [Linear(784, 10), Softmax()], "must have exactly 2 Linear"),
+    (lambda: [Linear(784, 32), ReLU(), Linear(16, 10), Softmax()], "do not lead from 784 pixels"),
+])
+def test_the_visible_check_explains_a_wrong_architecture(layers, message):
+    with pytest.raises(AssertionError, match=message):
+        check_trained_net("net2", n_linear=2, min_accuracy=0.5, net=_net(*layers()))
+
+
+def test_a_missing_net_is_explained():
+    with pytest.raises(AssertionError, match="net2 is missing. Run the cell that builds and trains it"):
+        check_trained_net("net2", n_linear=2, min_accuracy=0.88, namespace={})
+
+
+def test_a_forward_that_looks_the_answers_up_passes_the_visible_check_but_not_the_grader(trained_net):
+    """The attack the hidden check exists for: predictions read from the labels, not computed."""
+    from coursekit import load_mnist
+    _, _, x_test, y_test = load_mnist()
+    answers = {x.tobytes(): label for x, label in zip(x_test, y_test)}
+
+    class LookUp(Net):
+        def forward(self, x):
+            labels = [answers.get(row.tobytes(), 0) for row in np.asarray(x)]
+            return np.eye(10)[labels]
+
+    cheat = LookUp()
+    for layer in trained_net.layers[:1] + [Tanh(), Linear(32, 10, rng=5), Softmax()]:
+        cheat.add(layer)
+    check_trained_net("net", n_linear=2, min_accuracy=0.99, net=cheat)
+    with pytest.raises(AssertionError, match="disagrees with the forward pass computed from its weights"):
+        check_honest_forward("net", cheat)
+
+
+def test_the_grader_refuses_layers_it_cannot_recompute(trained_net):
+    class Dropout:
+        def forward(self, x):
+            return x
+    net = SimpleNamespace(layers=[*trained_net.layers[:2], Dropout(), *trained_net.layers[2:]])
+    with pytest.raises(AssertionError, match="graded nets may only use Linear, Tanh, ReLU, Sigmoid"):
+        forward_from_weights(net, np.zeros((1, 784)))
+
+
+def test_the_grader_measures_the_digits_the_visible_check_measures():
+    import inspect
+    assert inspect.signature(check_honest_forward).parameters["n_digits"].default == GRADED_DIGITS
+
+
+# --- graders.gradients and graders.softmax -------------------------------------------------------
+
+def test_numeric_gradient_matches_a_known_derivative_and_restores_x():
+    x = np.array([[0.5, -1.0], [2.0, 0.0]])
+    before = x.copy()
+    grad = numeric_gradient(lambda v: float(np.sum(v ** 3)), x)
+    assert np.allclose(grad, 3 * before ** 2, atol=1e-8)
+    assert np.array_equal(x, before)
+
+
+def test_reference_softmax_is_stable_and_rows_sum_to_one():
+    z = np.array([[1000.0, 1001.0], [-800.0, -801.0], [0.0, 0.0]])
+    p = reference_softmax(z)
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert np.allclose(p[0], [1 / (1 + np.e), np.e / (1 + np.e)])
+    assert np.allclose(p[2], [0.5, 0.5])
+
+
+def test_scores_for_gives_scores_whose_softmax_is_the_probabilities():
+    from coursekit.grading import scores_for
+    p = np.array([[0.1, 0.2, 0.7], [0.25, 0.25, 0.5]])
+    for constants in ([0.0, 0.0], [3.0, -2.0], [1000.0, -1000.0]):
+        z = scores_for(p, constants)
+        assert z.shape == p.shape
+        assert np.allclose(reference_softmax(z), p, rtol=1e-10)
+
+
+# --- the notebooks use them: no helper is pasted into two test cells ------------------------------
+
+def _graded_test_cells():
+    import nbformat
+    from notebook_course import ROOT
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                yield f"{path.parent.name}/{path.name}::{meta['grade_id']}", cell.source
+
+
+def test_no_test_cell_pastes_a_helper_another_test_cell_defines():
+    """A function or class written out in two test cells belongs in coursekit or graders/."""
+    import ast
+    seen: dict[str, str] = {}
+    pasted = []
+    for where, source in _graded_test_cells():
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                code = ast.dump(node)
+                if code in seen and seen[code] != where:
+                    pasted.append(f"{node.name} in {where} and {seen[code]}")
+                seen.setdefault(code, where)
+    assert not pasted, ("helpers pasted into several test cells (import them from coursekit, or "
+                        "from graders/ in hidden tests): " + "; ".join(pasted))

@@ -65,3 +65,17 @@ c.ExecutePreprocessor.interrupt_on_timeout = True
 
 # Outputs stay out of the student versions; no execution counts either.
 c.ClearOutput.enabled = True
+
+# Late submissions (instructor/deadlines.py): nbgrader's own late-penalty plug-in mechanism with
+# the course's policy. Due dates and extensions live in the gradebook (`python -m instructor
+# deadline lab --due ...`), submission times in submitted/<student>/<assignment>/timestamp.txt.
+# Policy: 15 minutes of grace, then 10% of the notebook's score per started day, nothing after 7 days.
+c.AssignLatePenalties.plugin_class = "instructor.deadlines.CourseLatePolicy"
+c.CourseLatePolicy.grace_minutes = 15
+c.CourseLatePolicy.percent_per_day = 10
+c.CourseLatePolicy.zero_after_days = 7
+
+# Rubrics for graders: "BEGIN MARK SCHEME" regions in the locked question cells are removed from
+# the student version and shown in formgrader (scripts/rubrics_to_mark_scheme.py explains why
+# they are not in nbgrader's "task" cells, which alone it expects them in).
+c.ClearMarkScheme.enforce_metadata = False

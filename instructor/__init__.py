@@ -1,6 +1,9 @@
 """Instructor tools for autograding the course with nbgrader, without an exchange server.
 
-``python -m instructor --help`` lists the commands (collect, autograde, feedback, export,
-report); ``docs/instructor-lab.md`` walks through a whole round. The nbgrader preprocessors
-that defend the grading against tampering are in ``instructor.preprocessors``.
+``python -m instructor --help`` lists the commands (check, deadline, collect, autograde, report,
+feedback, export, student-copy); ``docs/instructor-lab.md`` walks through a whole round. The
+nbgrader preprocessors that defend the grading against tampering are in
+``instructor.preprocessors``; due dates and the late policy in ``instructor.deadlines``; the LMS
+formats in ``instructor.lms``; unmarked answers in ``instructor.marking``; the pre-release check
+in ``instructor.check``; the class overview in ``instructor.class_report``.
 """

@@ -11,7 +11,7 @@ import sys
 
 from . import build as build_module
 from . import collect as collect_module
-from . import grade, student_copy
+from . import deadlines, grade, lms, marking, student_copy
 
 ATTENTION = 3
 
@@ -24,8 +24,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
     course = _course(args)
     roster = collect_module.read_roster(args.roster) if args.roster else None
     mapping = collect_module.read_map(args.map) if args.map else None
+    zone = collect_module.timezone(args.timezone)
+    times = collect_module.read_times(args.times, zone) if args.times else None
     result = collect_module.collect(args.source, args.assignment, course.root, roster=roster,
-                                    mapping=mapping, force=args.force, dry_run=args.dry_run)
+                                    mapping=mapping, force=args.force, dry_run=args.dry_run,
+                                    zone=args.timezone, times=times)
     for line in result.lines():
         print(line)
     if args.report:
@@ -78,13 +81,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _print_reports(list(reports.values()), course, args.assignment)
 
 
+def _warn_incomplete(missing: list[marking.Unmarked]) -> None:
+    if missing:
+        print(f"Not graded yet ({len(missing)} written answer(s), --allow-incomplete): "
+              + ", ".join(str(u) for u in missing))
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     course = _course(args)
+    missing = marking.require_marked(course, [args.assignment], args.allow_incomplete, "feedback")
+    for change in deadlines.refresh_penalties(course, args.assignment):
+        print(change)
     code, archive = grade.feedback(course, args.assignment, force=True)
     files = sorted(course.path("feedback").glob(f"*/{args.assignment}/*.html"))
     print(f"{len(files)} feedback file(s) in {course.path('feedback')}/<student>/{args.assignment}/")
     if archive:
-        print(f"All of them in one zip for the LMS: {archive}")
+        print(f"All of them in one zip, named <student>_<notebook>.html: {archive}")
+    archives, elsewhere = lms.feedback_zips(course, args.assignment)
+    for bundle in archives:
+        print(f"For the LMS's bulk upload of feedback files: {bundle}")
+    if archives and elsewhere:
+        print(f"Not from an LMS download, so in no LMS zip (upload by hand): {', '.join(elsewhere)}")
+    _warn_incomplete(missing)
     if code != 0:
         print(f"nbgrader generate_feedback reported problems (exit code {code}); see "
               f"{course.path('autograded', f'feedback-{args.assignment}.log')}")
@@ -94,8 +112,68 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     course = _course(args)
-    _, path = grade.export(course, args.to, args.assignment)
-    print(f"Grades exported to {path}")
+    roster = collect_module.read_roster(args.roster) if args.roster else None
+    columns = {}
+    for item in args.lms_column or []:
+        name, _, column = item.partition("=")
+        if not column:
+            raise grade.GradingError(f"--lms-column {item!r}: write ASSIGNMENT=COLUMN, e.g. "
+                                     "'lab=MNIST lab (123456)'")
+        columns[name] = column
+    missing = marking.unmarked(course, args.assignment) if args.allow_incomplete else []
+    path, warnings = lms.export(course, args.to, args.format, args.assignment, roster, columns,
+                                args.allow_incomplete)
+    print(f"Grades exported to {path} ({args.format} format)")
+    for warning in warnings:
+        print(f"WARNING    {warning}")
+    _warn_incomplete(missing)
+    return ATTENTION if warnings or missing else 0
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    course = _course(args)
+    zone = collect_module.timezone(args.timezone)
+    if args.due:
+        try:
+            due = collect_module.parse_time(args.due, zone)
+        except ValueError as error:
+            raise grade.GradingError(f"--due: {error}") from None
+        deadlines.set_due_date(course, args.assignment, due)
+        print(f"{args.assignment} is due {due:%Y-%m-%d %H:%M %Z}")
+    extensions = list(args.extend or [])
+    if args.extensions:
+        extensions += [f"{k}={v}" for k, v in collect_module.read_pairs(args.extensions,
+                                                                       ("student_id", "extension"))]
+    for item in extensions:
+        student, _, duration = item.partition("=")
+        deadlines.grant_extension(course, args.assignment, student.strip(), deadlines.parse_duration(duration))
+        print(f"extension for {student.strip()}: {duration.strip()}")
+    rows = deadlines.lateness(course, args.assignment)
+    for row in rows:
+        print(row.line())
+    late = [r for r in rows if r.seconds_late]
+    print(f"\n{len(late)} late submission(s) of {len([r for r in rows if r.submitted])}. Penalties are "
+          "applied when autograding (nbgrader's AssignLatePenalties with the course's plug-in, "
+          "nbgrader_config.py) and again on the final scores by export and feedback.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import check
+
+    course = _course(args)
+    result = check.check(course, args.assignment, keep=args.keep)
+    for line in result.lines():
+        print(line)
+    return 0 if result.ok else ATTENTION
+
+
+def cmd_class_report(args: argparse.Namespace) -> int:
+    from . import class_report
+
+    course = _course(args)
+    path = class_report.write(course, args.assignment, args.to)
+    print(f"Class report: {path}")
     return 0
 
 
@@ -158,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace submissions already in place")
     p.add_argument("--dry-run", action="store_true", help="show what would be copied, copy nothing")
     p.add_argument("--report", help="also write what happened to this CSV file")
+    p.add_argument("--timezone", help="time zone of the times in a downloaded zip (the LMS server's, "
+                                      "e.g. Europe/Berlin; default: this computer's)")
+    p.add_argument("--times", help="CSV 'key,submitted_at' giving submission times (ISO 8601) by file "
+                                   "name, path or student id, where the download's own are wrong")
     p.set_defaults(run=cmd_collect)
 
     p = commands.add_parser("autograde", help="check and autograde every submission (one nbgrader run)")
@@ -171,18 +253,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.set_defaults(run=cmd_autograde)
 
-    p = commands.add_parser("report", help="show the last autograde's results again")
+    p = commands.add_parser("report", help="show the last autograde's results again; --html: the "
+                                           "class overview (scores, questions, hardest tests, similarity)")
     p.add_argument("assignment")
-    p.set_defaults(run=cmd_report)
+    p.add_argument("--html", action="store_true",
+                   help="write one self-contained HTML overview of the class instead")
+    p.add_argument("--to", help="the HTML file (default: autograded/class-report-ASSIGNMENT.html)")
+    p.set_defaults(run=lambda a: cmd_class_report(a) if a.html else cmd_report(a))
 
-    p = commands.add_parser("feedback", help="HTML feedback for every graded student, and a zip of it")
+    p = commands.add_parser("feedback", help="HTML feedback for every graded student, zipped for the LMS")
     p.add_argument("assignment")
+    p.add_argument("--allow-incomplete", action="store_true",
+                   help="even while written answers are unmarked (they read 'not graded yet')")
     p.set_defaults(run=cmd_feedback)
 
-    p = commands.add_parser("export", help="export the grades to CSV (nbgrader export)")
+    p = commands.add_parser("export", help="export the grades: plain CSV, or the import format of "
+                                           "Canvas or Moodle")
     p.add_argument("--to", default="grades.csv", help="CSV file to write (default: grades.csv)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    p.add_argument("--format", default="plain", choices=lms.FORMATS,
+                   help="plain (nbgrader's columns and more), canvas (gradebook import), moodle "
+                        "(assignment grading worksheet) or moodle-gradebook (gradebook CSV import)")
+    p.add_argument("--roster", help="the roster, for the SIS ids and sections Canvas may need")
+    p.add_argument("--lms-column", action="append",
+                   help="ASSIGNMENT=COLUMN: the LMS's column for an assignment, e.g. "
+                        "'lab=MNIST lab (123456)' as in Canvas's own export (repeatable)")
+    p.add_argument("--allow-incomplete", action="store_true",
+                   help="even while written answers are unmarked (those students get no grade, never 0)")
     p.set_defaults(run=cmd_export)
+
+    p = commands.add_parser("deadline", help="set a due date and extensions (nbgrader's); list lateness")
+    p.add_argument("assignment")
+    p.add_argument("--due", help="the due date, ISO 8601: '2026-11-20 23:59' (in --timezone) or with an offset")
+    p.add_argument("--timezone", help="zone of --due without an offset (default: this computer's)")
+    p.add_argument("--extend", action="append", metavar="STUDENT=DURATION",
+                   help="an extension, e.g. jsmith=2d or jsmith=36h (0 removes it; repeatable)")
+    p.add_argument("--extensions", help="CSV 'student_id,extension' with many of them")
+    p.set_defaults(run=cmd_deadline)
+
+    p = commands.add_parser("check", help="before release: in a scratch copy, the answer key must get "
+                                          "full marks and the blank notebook zero")
+    p.add_argument("assignment")
+    p.add_argument("--keep", action="store_true", help="keep the scratch copy and say where it is")
+    p.set_defaults(run=cmd_check)
 
     p = commands.add_parser("student-copy",
                             help="a git repository for students with only the handed-out notebooks "

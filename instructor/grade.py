@@ -232,9 +232,12 @@ def _forget(course: Course, assignment: str, student: str) -> None:
     with _gradebook(course) as gradebook:
         gradebook.update_or_create_student(student)
         try:
+            extension = gradebook.find_submission(assignment, student).extension
             gradebook.remove_submission(assignment, student)
         except MissingEntry:
-            pass
+            extension = None
+        if extension:  # an extension granted before the student handed anything in stays
+            gradebook.update_or_create_submission(assignment, student, extension=extension)
 
 
 def _read_scores(course: Course, assignment: str, reports: dict[str, StudentReport]) -> None:
@@ -422,10 +425,17 @@ def write_report(course: Course, assignment: str, reports: list[StudentReport]) 
 # Feedback and export
 # ---------------------------------------------------------------------------------------------
 def feedback(course: Course, assignment: str, *, force: bool = True) -> tuple[int, Path | None]:
-    """nbgrader generate_feedback, then one zip of every student's HTML for upload to the LMS."""
-    args = ["generate_feedback", assignment] + (["--force"] if force else [])
+    """nbgrader generate_feedback, then one zip of every student's HTML for upload to the LMS.
+
+    Unmarked written answers read "not graded yet" rather than 0 (``instructor/marking.py``).
+    """
+    from . import marking
+
+    args = ["generate_feedback", assignment] + (["--force"] if force else []) + marking.feedback_args()
     code, _ = run_nbgrader(course, args, course.path("autograded", f"feedback-{assignment}.log"))
     files = sorted(course.path("feedback").glob(f"*/{assignment}/*.html"))
+    for html in files:
+        marking.say_not_graded_yet(html)
     if not files:
         return code, None
     archive = course.path("feedback", f"{assignment}-feedback.zip")

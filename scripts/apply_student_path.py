@@ -225,20 +225,9 @@ def replace_in_tests(nb: dict, old: str, new: str, where: str) -> None:
 
 GRADER_WANTS = ('f"digits correctly: the grader will want {100 * min_accuracy:.0f} %; yours is "\n'
                 '          f"{math.floor(1000 * accuracy) / 10:.1f} %. Is it trained? Look at its "')
-TEST_FIXES: dict[str, list[tuple[str, str]]] = {
-    # A transposed W used to surface as a raw NumPy matmul error from inside training.
-    "02_gradient_descent": [
-        ('def _stand_in_gradients(W, b, x, y, h=1e-6):\n    _calls["gradients"] += 1\n',
-         'def _stand_in_gradients(W, b, x, y, h=1e-6):\n    _calls["gradients"] += 1\n'
-         '    # Shapes first: a transposed W would otherwise stop training with a raw NumPy error.\n'
-         '    check(np.ndim(W) == 2 and np.shape(W)[1] == np.shape(x)[1] and np.shape(b) == (1, np.shape(W)[0]),\n'
-         '          f"train_perceptron trains W of shape {np.shape(W)} and b of shape {np.shape(b)} on x "\n'
-         '          f"with {np.shape(x)[1]} features: W must be (n_classes, n_features), one row per "\n'
-         '          "class (is it transposed?), and b (1, n_classes).")\n'),
-    ],
-    # (The lab's visible network checks, which measure what the grader measures, are made in
-    # coursekit/trained_nets.py by scripts/share_test_helpers.py.)
-}
+# Text to replace in test cells, per notebook. (Lesson 2's shape check in train_perceptron's
+# stand-in, and the lab's visible network checks, now live in those cells as written.)
+TEST_FIXES: dict[str, list[tuple[str, str]]] = {}
 
 
 DEMO_MAGIC = "%%demo"

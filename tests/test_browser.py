@@ -28,12 +28,10 @@ import nbformat
 import pytest
 
 from notebook_course import NOT_COURSE_DIRS, ROOT, fill_in_notebook, read_notebook, source_notebooks
+from browser import CHROMIUM, MISSING, launch, stop
 from readme import first_lesson, jupyter_step
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: What a student's copy holds besides the notebooks; the answer key and sources stay out.
 NOT_FOR_STUDENTS = {"source", "solutions", "tests", "instructor", "benchmarks", "scripts", "docs",
                     ".ci", "gradebook.db"}
@@ -41,8 +39,7 @@ SERVER_START_SECONDS = 60
 RUN_ALL_SECONDS = 90
 VALIDATE_SECONDS = 150  # a timeout for a loaded machine; it takes about 15 s
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
-                                "(apt-get install chromium; .ci/run installs it)")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=MISSING)
 
 
 def student_course(destination: Path, filled: list[str]) -> Path:
@@ -171,9 +168,7 @@ def student(tmp_path):
     server, url = start_jupyterlab(course, tmp_path / "state")
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch_persistent_context(
-                str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
-                args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+            browser = launch(playwright, tmp_path / "chromium-profile")
             try:
                 page = browser.pages[0] if browser.pages else browser.new_page()
                 page.set_default_timeout(30_000)
@@ -182,11 +177,7 @@ def student(tmp_path):
             finally:
                 browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def test_a_student_goes_from_the_first_lesson_to_the_lab(student):

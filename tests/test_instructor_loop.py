@@ -46,13 +46,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from browser import CHROMIUM, MISSING, launch, stop
 from instructor import cli, class_report, collect, deadlines, grade
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 ASSIGNMENT, NOTEBOOK = "lab", "mnist_lab"
 DUE = dt.datetime(2026, 11, 20, 23, 59, tzinfo=dt.timezone.utc)
-CHROMIUM = "/usr/bin/chromium"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 ROSTER = ("id,first_name,last_name,email,lms_id,section\n"
@@ -487,14 +487,11 @@ def test_similarity_ignores_comments_layout_and_names_but_not_logic():
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)")
+    if not CHROMIUM.is_file():
+        pytest.skip(MISSING)
     playwright = pytest.importorskip("playwright.sync_api")
     with tempfile_dir() as profile, playwright.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, viewport={"width": 1300, "height": 1000},
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        context = launch(p, profile, width=1300)
         yield context
         context.close()
 
@@ -565,11 +562,7 @@ def test_formgrader_shows_the_rubric_next_to_the_answer(klass, browser, tmp_path
         assert shot.stat().st_size > 20_000
         page.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def test_students_never_get_the_rubric():

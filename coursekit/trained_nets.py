@@ -79,7 +79,7 @@ def check_trained_net(name: str, n_linear: int, min_accuracy: float, *,
           f"the outputs of {name} are not probabilities (nan, or rows not summing to 1). "
           "If training diverged, use a smaller learning rate.")
     accuracy = float(np.mean(probabilities.argmax(axis=1) == y))
-    check(accuracy >= min_accuracy, f"{name} classifies {accuracy:.1%} of {len(y)} held-out test "
-          f"digits correctly; the grader will want at least {min_accuracy:.0%}. Is it trained? "
-          "Look at its training curves: more epochs or another learning rate may help.")
+    check(accuracy >= min_accuracy, f"{name} on the {len(y)} held-out test digits the grader uses: "
+          f"the grader will want {100 * min_accuracy:.0f} %; yours is {100 * accuracy:.1f} %. Is it "
+          "trained? Look at its training curves: more epochs or another learning rate may help.")
     return net

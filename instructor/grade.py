@@ -10,8 +10,9 @@ tells the instructor, student by student, what happened.
   graded.
 - A submission nbgrader fails on (a kernel that died, a guard that could not start) is
   reported with the reason from nbgrader's log; the rest of the batch is graded.
-- Timeouts, tampering found by ``instructor.preprocessors`` and what the runtime guard
-  blocked are read back from the autograded notebooks into the report.
+- Timeouts, suspicious code reported by ``instructor.preprocessors`` and sandbox events (a
+  notebook stopped for ignoring its time limits, or graded without a sandbox) are read back
+  from the autograded notebooks into the report.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class StudentReport:
     timeouts: list[str] = field(default_factory=list)
     tampering: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    runtime: list[str] = field(default_factory=list)
+    sandbox: list[str] = field(default_factory=list)
     restored_cells: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -142,9 +143,9 @@ class StudentReport:
         if self.restored_cells:
             bits.append(f"restored deleted cells: {', '.join(self.restored_cells)}")
         if self.tampering:
-            bits.append(f"TAMPERING: {'; '.join(self.tampering)}")
-        if self.runtime:
-            bits.append(f"runtime guard: {'; '.join(self.runtime)}")
+            bits.append(f"suspicious code (reported, not enforced): {'; '.join(self.tampering)}")
+        if self.sandbox:
+            bits.append(f"sandbox: {'; '.join(self.sandbox)}")
         if self.notes:
             bits.append(f"notes: {'; '.join(self.notes)}")
         return "  ".join(bits)
@@ -276,7 +277,7 @@ def _read_integrity(course: Course, assignment: str, reports: dict[str, StudentR
             for item in record.get("notes", []):
                 where = item.get("grade_id") or f"cell {item.get('cell_index')}"
                 report.notes.append(f"{where} line {item.get('line')}: {item.get('message')}")
-            report.runtime.extend(record.get("runtime", []))
+            report.sandbox.extend(record.get("sandbox", []))
             report.restored_cells.extend(record.get("restored_cells", []))
             for item in record.get("timeouts", []):
                 report.timeouts.append(item.get("grade_id") or f"cell {item.get('cell_index')}")
@@ -339,10 +340,17 @@ LOG_FORMAT = "[%(name)s | %(levelname)s | %(created).3f] %(message)s"
 
 def autograde(course: Course, assignment: str, *, force: bool = False, timeout: int | None = None,
               cpu_limit: float | None = None, students: list[str] | None = None,
-              extra_args: list[str] | None = None) -> list[StudentReport]:
+              extra_args: list[str] | None = None, sandboxed: bool = True) -> list[StudentReport]:
     """Check, autograde (one nbgrader run for the batch) and report every student."""
     notebooks = course.notebooks(assignment)  # fails early for a wrong assignment name
     del notebooks
+    if sandboxed:
+        from .sandbox import SandboxUnavailable, check_available
+
+        try:
+            check_available()
+        except SandboxUnavailable as error:
+            raise GradingError(str(error)) from None
     reports = preflight(course, assignment, students)
     if not reports:
         raise GradingError(f"nothing to grade: no folder {course.path('submitted')}/<student>/"
@@ -363,9 +371,11 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
         excluded = sorted(set(everyone) - set(to_grade))
         args = ["autograde", assignment, "--force", f"--Application.log_format={LOG_FORMAT}"]
         if timeout is not None:
-            args.append(f"--Execute.timeout={int(timeout)}")
+            args.append(f"--SandboxedExecute.timeout={int(timeout)}")
         if cpu_limit is not None:
-            args.append(f"--GuardedExecute.cpu_time_limit={float(cpu_limit)}")
+            args.append(f"--SandboxedExecute.cpu_time_limit={float(cpu_limit)}")
+        if not sandboxed:
+            args.append("--SandboxedExecute.sandbox=False")
         if excluded:
             args.append(f"--CourseDirectory.student_id_exclude={','.join(excluded)}")
         args.extend(extra_args or [])
@@ -408,12 +418,12 @@ def write_report(course: Course, assignment: str, reports: list[StudentReport]) 
         writer = csv.writer(handle)
         writer.writerow(["student_id", "status", "autograded_score", "autograded_max", "score",
                          "max_score", "needs_manual_grade", "seconds", "detail", "timeouts",
-                         "restored_cells", "tampering", "runtime_guard", "notes", *parts])
+                         "restored_cells", "tampering", "sandbox", "notes", *parts])
         for r in sorted(reports, key=lambda r: r.student):
             writer.writerow([r.student, r.status, r.auto_score, r.auto_max, r.score, r.max_score,
                              r.needs_manual_grade, None if r.seconds is None else round(r.seconds, 1),
                              r.detail, "; ".join(r.timeouts), "; ".join(r.restored_cells),
-                             " | ".join(r.tampering), " | ".join(r.runtime), " | ".join(r.notes),
+                             " | ".join(r.tampering), " | ".join(r.sandbox), " | ".join(r.notes),
                              *[r.parts.get(p) for p in parts]])
     return path
 

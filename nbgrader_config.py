@@ -45,6 +45,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "instructor.preprocessors.SandboxedExecute",
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -63,6 +64,19 @@ c.SandboxedExecute.timeout = 120
 c.SandboxedExecute.notebook_timeout = 1800
 c.SandboxedExecute.memory_limit_mb = 4096
 c.SandboxedExecute.process_limit = 64
+
+# Student HTML and JavaScript (markdown, outputs) is sanitised before an instructor opens the
+# autograded notebook in formgrader or a student opens the feedback.
+c.SanitizeHTML.enabled = True
+
+# Feedback shows each failing test's error message, never the hidden tests' source (nbgrader
+# #917); a student cell that merely contains the markers must not stop the feedback.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.ClearHiddenTests.enforce_metadata = False
 
 # Outputs stay out of the student versions; no execution counts either.
 c.ClearOutput.enabled = True

@@ -66,18 +66,20 @@ def cmd_autograde(args: argparse.Namespace) -> int:
               file=sys.stderr)
     reports = grade.autograde(course, args.assignment, force=args.force, timeout=args.timeout,
                               cpu_limit=args.cpu_limit, students=args.student or None,
-                              sandboxed=not args.no_sandbox)
+                              sandboxed=not args.no_sandbox, memory_mb=args.memory_mb,
+                              jobs=args.jobs, scheduler=args.scheduler,
+                              echo=lambda line: print(line, flush=True))
     return _print_reports(reports, course, args.assignment)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     course = _course(args)
     reports = grade.preflight(course, args.assignment)
-    for student, report in reports.items():
-        if report.status == grade.NOT_RUN and any(
-                course.path("autograded", student, args.assignment).glob("*.ipynb")):
-            report.status = grade.GRADED
     grade._read_scores(course, args.assignment, reports)
+    for report in reports.values():
+        # "graded" only from the gradebook, never from files lying in autograded/.
+        if report.status == grade.NOT_RUN and report.score is not None:
+            report.status = grade.GRADED
     grade._read_integrity(course, args.assignment, reports)
     grade.write_report(course, args.assignment, list(reports.values()))
     return _print_reports(list(reports.values()), course, args.assignment)
@@ -140,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wall-clock seconds per cell (default: nbgrader_config.py, 120)")
     p.add_argument("--cpu-limit", type=float,
                    help="CPU seconds per cell (default: nbgrader_config.py, 60)")
+    p.add_argument("--jobs", type=int,
+                   help="notebooks run at once, each in its own sandbox (default: all cores)")
+    p.add_argument("--scheduler",
+                   help="run the notebooks on this Dask cluster, e.g. tcp://HOST:8786 (see docs)")
+    p.add_argument("--memory-mb", type=int,
+                   help="address space of each sandboxed process in MiB (default: nbgrader_config.py, 4096)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="UNSAFE: run student code without the bubblewrap sandbox (trusted notebooks only)")

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -340,8 +341,10 @@ LOG_FORMAT = "[%(name)s | %(levelname)s | %(created).3f] %(message)s"
 
 def autograde(course: Course, assignment: str, *, force: bool = False, timeout: int | None = None,
               cpu_limit: float | None = None, students: list[str] | None = None,
-              extra_args: list[str] | None = None, sandboxed: bool = True) -> list[StudentReport]:
-    """Check, autograde (one nbgrader run for the batch) and report every student."""
+              extra_args: list[str] | None = None, sandboxed: bool = True,
+              memory_mb: int | None = None, jobs: int | None = None, scheduler: str | None = None,
+              echo=print) -> list[StudentReport]:
+    """Check, run every notebook (in parallel), record them with one nbgrader run, report."""
     notebooks = course.notebooks(assignment)  # fails early for a wrong assignment name
     del notebooks
     if sandboxed:
@@ -374,14 +377,22 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
             args.append(f"--SandboxedExecute.timeout={int(timeout)}")
         if cpu_limit is not None:
             args.append(f"--SandboxedExecute.cpu_time_limit={float(cpu_limit)}")
+        if memory_mb is not None:
+            args.append(f"--SandboxedExecute.memory_limit_mb={int(memory_mb)}")
         if not sandboxed:
             args.append("--SandboxedExecute.sandbox=False")
         if excluded:
             args.append(f"--CourseDirectory.student_id_exclude={','.join(excluded)}")
         args.extend(extra_args or [])
-        code, log = run_nbgrader(course, args, log_path)
+        limits = sandbox_limits(course, timeout=timeout, cpu_limit=cpu_limit, memory_mb=memory_mb)
+        with tempfile.TemporaryDirectory(prefix="grading-results-") as results_dir:
+            timings = _run_ahead(course, assignment, to_grade, limits, sandboxed, jobs, scheduler,
+                                 Path(results_dir), log_path, echo)
+            args.append(f"--SandboxedExecute.results_dir={results_dir}")
+            code, log = run_nbgrader(course, args, log_path)
         failures = _failures_from_log(log, course, assignment)
-        timings = _timings_from_log(log, assignment)
+        for student, seconds in _timings_from_log(log, assignment).items():
+            timings.setdefault(student, seconds)
         for student in to_grade:
             report = reports[student]
             report.seconds = timings.get(student)
@@ -401,6 +412,54 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
     return list(reports.values())
 
 
+def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: float | None = None,
+                   memory_mb: int | None = None):
+    """The sandbox limits of nbgrader_config.py (SandboxedExecute), with this run's overrides."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from .sandbox import Limits
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    settings = config.get("SandboxedExecute", {})
+    defaults = Limits()
+    return Limits(
+        memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.memory_mb)),
+        processes=int(settings.get("process_limit", defaults.processes)),
+        cpu_seconds=int(settings.get("notebook_cpu_limit", defaults.cpu_seconds)),
+        wall_seconds=float(settings.get("notebook_timeout", defaults.wall_seconds)),
+        cell_cpu_seconds=float(cpu_limit if cpu_limit is not None else
+                               settings.get("cpu_time_limit", defaults.cell_cpu_seconds)),
+        cell_wall_seconds=float(timeout if timeout is not None else
+                                settings.get("timeout", defaults.cell_wall_seconds)))
+
+
+def _run_ahead(course: Course, assignment: str, students: list[str], limits, sandboxed: bool,
+               jobs: int | None, scheduler: str | None, results_dir: Path, log_path: Path,
+               echo) -> dict[str, float]:
+    """Run the notebooks in parallel (instructor/parallel.py); seconds per student."""
+    from . import parallel
+
+    tasks, problems = parallel.prepare_tasks(course, assignment, students, limits, sandboxed)
+    for student, problem in sorted(problems.items()):
+        echo(f"{student}: could not be prepared ({problem}); nbgrader will report it")
+    where = f"on the Dask cluster {scheduler}" if scheduler else \
+        f"with {jobs or parallel.default_jobs()} job(s)"
+    echo(f"Running {len(tasks)} notebook(s) {where}, each in its own sandbox"
+         + ("" if sandboxed else " (NO SANDBOX)") + ":")
+    progress = parallel.Progress(len(tasks), log_path, echo)
+    seconds: dict[str, float] = {}
+
+    def finished(result) -> None:
+        if not result.error:
+            parallel.save_result(results_dir, result)
+        seconds[result.student] = seconds.get(result.student, 0.0) + result.seconds
+        progress(result)
+
+    parallel.run_tasks(tasks, jobs=jobs or parallel.default_jobs(), scheduler=scheduler,
+                       on_result=finished)
+    return seconds
+
+
 def _needs_grading(course: Course, assignment: str, student: str) -> bool:
     """True unless every autograded notebook is newer than the submitted files."""
     submitted = [p for p in course.path("submitted", student, assignment).rglob("*") if p.is_file()]
@@ -410,21 +469,35 @@ def _needs_grading(course: Course, assignment: str, student: str) -> bool:
     return max(p.stat().st_mtime for p in submitted) >= min(p.stat().st_mtime for p in graded)
 
 
+REPORT_COLUMNS = ["student_id", "status", "autograded_score", "autograded_max", "score", "max_score",
+                  "needs_manual_grade", "seconds", "detail", "timeouts", "restored_cells", "tampering",
+                  "sandbox", "notes"]
+
+
 def write_report(course: Course, assignment: str, reports: list[StudentReport]) -> Path:
+    """The class report: these students' rows, merged with the other students' earlier rows
+    (a regrade of one student with --student updates that student only)."""
     path = course.path("autograded", f"report-{assignment}.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    parts = sorted({name for r in reports for name in r.parts})
+    rows: dict[str, dict[str, object]] = {}
+    if path.is_file():
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = {row["student_id"]: row for row in csv.DictReader(handle) if row.get("student_id")}
+    for r in reports:
+        rows[r.student] = {
+            "student_id": r.student, "status": r.status, "autograded_score": r.auto_score,
+            "autograded_max": r.auto_max, "score": r.score, "max_score": r.max_score,
+            "needs_manual_grade": r.needs_manual_grade,
+            "seconds": None if r.seconds is None else round(r.seconds, 1), "detail": r.detail,
+            "timeouts": "; ".join(r.timeouts), "restored_cells": "; ".join(r.restored_cells),
+            "tampering": " | ".join(r.tampering), "sandbox": " | ".join(r.sandbox),
+            "notes": " | ".join(r.notes), **r.parts}
+    parts = sorted({key for row in rows.values() for key in row} - set(REPORT_COLUMNS))
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", "status", "autograded_score", "autograded_max", "score",
-                         "max_score", "needs_manual_grade", "seconds", "detail", "timeouts",
-                         "restored_cells", "tampering", "sandbox", "notes", *parts])
-        for r in sorted(reports, key=lambda r: r.student):
-            writer.writerow([r.student, r.status, r.auto_score, r.auto_max, r.score, r.max_score,
-                             r.needs_manual_grade, None if r.seconds is None else round(r.seconds, 1),
-                             r.detail, "; ".join(r.timeouts), "; ".join(r.restored_cells),
-                             " | ".join(r.tampering), " | ".join(r.sandbox), " | ".join(r.notes),
-                             *[r.parts.get(p) for p in parts]])
+        writer = csv.DictWriter(handle, fieldnames=[*REPORT_COLUMNS, *parts], restval="")
+        writer.writeheader()
+        for student in sorted(rows):
+            writer.writerow({k: ("" if v is None else v) for k, v in rows[student].items()})
     return path
 
 

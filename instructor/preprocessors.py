@@ -23,7 +23,7 @@ Findings are stored in the notebook's metadata under ``autograder_integrity`` an
 
 from __future__ import annotations
 
-import time
+import json
 from typing import Any
 
 import nbformat
@@ -31,13 +31,11 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Float, Integer
+from traitlets import Bool, Float, Integer, Unicode
 
 from . import tampering
 
 METADATA_KEY = "autograder_integrity"
-# How a cell stopped by a time limit ends: the sandbox's wall clock or CPU timer.
-TIME_LIMIT_ERRORS = ("CellTimeoutError", "CPUTimeLimitExceeded", "SandboxStopped")
 RESTORED_NOTICE = ("AUTOGRADER: this locked cell was missing from the submission and was put "
                    "back from the assignment.")
 
@@ -225,116 +223,60 @@ class SandboxedExecute(NbGraderPreprocessor):
     notebook_cpu_limit = Integer(900, help="CPU seconds of each sandboxed process.").tag(config=True)
     memory_limit_mb = Integer(4096, help="Address space of each sandboxed process, MiB.").tag(config=True)
     process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
-    slot = Integer(0, help="Which parallel grading slot this is (its own sandbox user id).").tag(config=True)
+
+    results_dir = Unicode("", help=(
+        "A folder of outputs computed ahead by parallel or Dask workers (instructor/parallel.py): "
+        "a notebook whose fingerprint matches is replayed instead of run again.")).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         from pathlib import Path
 
-        from . import judge as judge_module
-        from . import remote, sandbox
+        from . import execution, sandbox
 
         cells = {c["name"]: c for c in _source_cells(resources)}
-        tests = {name for name, c in cells.items()
-                 if c["points"] is not None and not c["solution"] and c["cell_type"] == "code"}
-        imports = judge_module.trusted_imports(
-            [c["source"] for c in cells.values() if c["locked"] and c["cell_type"] == "code"
-             and c["name"] not in tests])
-        limits = sandbox.Limits(memory_mb=self.memory_limit_mb, processes=self.process_limit,
-                                cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
-                                cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
         record = integrity(nb)
+        replayed = self._replay(nb, resources, cells)
+        if replayed is not None:
+            outputs, timeouts, events = replayed
+        else:
+            limits = sandbox.Limits(memory_mb=self.memory_limit_mb, processes=self.process_limit,
+                                    cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
+                                    cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
+            files = Path(resources.get("metadata", {}).get("path") or ".")
+            outputs, timeouts, events = execution.run_notebook(
+                nb, cells, limits, files, isolated=self.sandbox, log=self.log)
         if not self.sandbox:
             self.log.warning("GRADING WITHOUT A SANDBOX (--no-sandbox): student code runs with your "
                              "rights and can read or change the course, the gradebook and your files.")
-            record["sandbox"].append("graded without a sandbox (--no-sandbox)")
-        files = Path(resources.get("metadata", {}).get("path") or ".")
-        started = time.monotonic()
+            events = ["graded without a sandbox (--no-sandbox)", *events]
         count = 0
-        with sandbox.Sandbox(files, limits, slot=self.slot, policy=judge_module.JudgePolicy(),
-                             isolated=self.sandbox) as box:
-            judge = judge_module.Judge(box.endpoint, imports)
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
                 count += 1
-                grade_id = _grade_id(cell)
-                cell_started = time.monotonic()
-                if box.stopped is None and time.monotonic() - started > limits.wall_seconds:
-                    box.kill(f"the notebook ran longer than {limits.wall_seconds:g} s in all")
-                if box.stopped is not None:
-                    outputs = [_stopped(box.stopped)]
-                elif grade_id in tests:
-                    try:
-                        outputs = judge.run_test(cells[grade_id]["source"], grade_id)
-                    except remote.ProtocolError as error:
-                        box.kill(_why_stopped(error, box))
-                        outputs = [_stopped(box.stopped)]
-                else:
-                    try:
-                        outputs = _checked_outputs(box.endpoint.call_extra(
-                            "run_cell", cell.source, float(self.cpu_time_limit), float(self.timeout)))
-                    except remote.ProtocolError as error:
-                        box.kill(_why_stopped(error, box))
-                        outputs = [_stopped(box.stopped)]
-                cell.outputs = [nbformat.from_dict(o) for o in outputs]
+                cell.outputs = [nbformat.from_dict(o) for o in outputs.get(index, [])]
                 cell.execution_count = count
-                self.log.debug("cell %d (%s): %.2f s", index, grade_id or "-", time.monotonic() - cell_started)
-                for output in outputs:
-                    if output.get("output_type") == "error" and output.get("ename") in TIME_LIMIT_ERRORS:
-                        record["timeouts"].append({"cell_index": index, "grade_id": grade_id,
-                                                   "limit": output.get("ename")})
-            if box.stopped:
-                record["sandbox"].append(f"stopped: {box.stopped}")
-                self.log.warning("Sandbox stopped: %s", box.stopped)
+        record["timeouts"].extend(timeouts)
+        record["sandbox"].extend(events)
         return nb, resources
 
+    def _replay(self, nb: NotebookNode, resources: ResourcesDict, cells: dict[str, Any]):
+        from pathlib import Path
 
-STOPPED = "SandboxStopped"
+        from . import execution
 
-
-def _stopped(reason: str) -> dict[str, Any]:
-    return {"output_type": "error", "ename": STOPPED, "evalue": reason,
-            "traceback": [f"{STOPPED}: {reason}"]}
-
-
-def _why_stopped(error: Exception, box: Any) -> str:
-    from . import remote
-
-    if isinstance(error, remote.PeerTimeout):
-        return (f"a cell or test did not finish within {box.limits.cell_wall_seconds:g} s and ignored "
-                "the time limit; the notebook's process was stopped")
-    code = box.process.poll() if box.process else None
-    if code is not None:
-        return f"the notebook's process ended (exit code {code}: out of memory, killed, or exit())"
-    return f"the notebook's process broke the protocol ({error})"
-
-
-OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
-
-
-def _checked_outputs(outputs: Any) -> list[dict[str, Any]]:
-    """Outputs from the sandbox are data from student code: keep only well-formed nbformat outputs."""
-    checked = []
-    for output in outputs if isinstance(outputs, list) else []:
-        if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
-            continue
-        kind = output["output_type"]
-        if kind == "stream":
-            checked.append({"output_type": kind, "text": str(output.get("text", "")),
-                            "name": "stderr" if output.get("name") == "stderr" else "stdout"})
-        elif kind == "error":
-            traceback = output.get("traceback")
-            checked.append({"output_type": kind, "ename": str(output.get("ename", "")),
-                            "evalue": str(output.get("evalue", "")),
-                            "traceback": [str(t) for t in traceback] if isinstance(traceback, list) else []})
-        else:
-            data = output.get("data")
-            data = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-            item = {"output_type": kind, "data": data, "metadata": {}}
-            if kind == "execute_result":
-                item["execution_count"] = None
-            checked.append(item)
-    return checked
+        if not self.results_dir:
+            return None
+        info = resources["nbgrader"]
+        path = Path(self.results_dir) / info["student"] / f"{info['notebook']}.json"
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("fingerprint") != execution.fingerprint(nb, cells):
+            self.log.warning("Outputs computed ahead for %s do not match the notebook; running it again",
+                             info["student"])
+            return None
+        outputs = {int(k): v for k, v in data["outputs"].items()}
+        return outputs, data.get("timeouts", []), data.get("events", [])
 
 
 __all__ = ["DetectTampering", "RepairCells", "SandboxedExecute", "integrity", "trusted_cells"]

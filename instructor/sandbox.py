@@ -35,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 SERVER_FILES = ("sandbox_server.py", "remote.py")
 INSIDE = "/opt/grader"  # where the server files appear in the sandbox
 WORK = "/submission"  # the submission's folder in the sandbox (its copy); not a host path
-FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot when the grader is root
+FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot (the grading process's id) under root
+MAX_FILE = 50 * 2**20  # larger files of a submission are not copied into its sandbox
 
 
 class SandboxUnavailable(RuntimeError):
@@ -160,11 +161,14 @@ def _limits(limits: Limits):
 class Sandbox:
     """A running sandbox with its protocol endpoint. Use as a context manager."""
 
-    def __init__(self, files_from: Path | None, limits: Limits | None = None, slot: int = 0,
+    def __init__(self, files_from: Path | dict[str, bytes] | None, limits: Limits | None = None,
+                 slot: int | None = None,
                  policy: remote.Policy | None = None, isolated: bool = True) -> None:
         self.isolated = isolated
         self.limits = limits or Limits()
-        self.slot = slot
+        # Each grading process has sandboxes of its own user id, so process limits and signals
+        # never reach another sandbox running in parallel.
+        self.slot = os.getpid() if slot is None else slot
         self.policy = policy
         self.files_from = files_from
         self.process: subprocess.Popen | None = None
@@ -183,9 +187,13 @@ class Sandbox:
         root = os.geteuid() == 0
         uid = FIRST_UID + self.slot if root and self.isolated else None
         self.workdir = Path(tempfile.mkdtemp(prefix="grading-sandbox-"))
-        if self.files_from is not None and self.files_from.is_dir():
+        if isinstance(self.files_from, dict):
+            for name, data in self.files_from.items():
+                if Path(name).name == name and name not in ("", ".", ".."):
+                    (self.workdir / name).write_bytes(data)
+        elif self.files_from is not None and self.files_from.is_dir():
             for item in self.files_from.iterdir():
-                if item.is_file() and item.stat().st_size < 50 * 2**20:
+                if item.is_file() and item.stat().st_size < MAX_FILE:
                     shutil.copy(item, self.workdir / item.name)
         if uid is not None:
             for path in [self.workdir, *self.workdir.iterdir()]:
@@ -232,7 +240,10 @@ class Sandbox:
                                  self.limits.cell_wall_seconds)
 
     def _request_timeout(self) -> float:
-        return self.limits.cell_wall_seconds + 15.0
+        # The sandbox's own timer stops an honest loop at cell_wall_seconds; a notebook still
+        # busy after a grace period has defeated it and is killed.
+        wall = self.limits.cell_wall_seconds
+        return wall + min(15.0, max(5.0, wall / 4))
 
     def kill(self, reason: str) -> None:
         self.stopped = self.stopped or reason

@@ -347,13 +347,6 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
     """Check, run every notebook (in parallel), record them with one nbgrader run, report."""
     notebooks = course.notebooks(assignment)  # fails early for a wrong assignment name
     del notebooks
-    if sandboxed:
-        from .sandbox import SandboxUnavailable, check_available
-
-        try:
-            check_available()
-        except SandboxUnavailable as error:
-            raise GradingError(str(error)) from None
     reports = preflight(course, assignment, students)
     if not reports:
         raise GradingError(f"nothing to grade: no folder {course.path('submitted')}/<student>/"
@@ -369,6 +362,13 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
         reports[student].status = GRADED
         reports[student].detail = "unchanged since the last autograde (--force regrades it)"
     log_path = course.path("autograded", f"autograde-{assignment}.log")
+    if to_grade and sandboxed:
+        from .sandbox import SandboxUnavailable, check_available
+
+        try:  # one clear message now, not a class of failed students
+            check_available()
+        except SandboxUnavailable as error:
+            raise GradingError(str(error)) from None
     if to_grade:
         everyone = [p.name for p in course.path("submitted").iterdir() if p.is_dir()]
         excluded = sorted(set(everyone) - set(to_grade))

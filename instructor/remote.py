@@ -32,6 +32,7 @@ import numpy as np
 
 MAX_MESSAGE = 256 * 2**20  # bytes: a larger message is a protocol error, not an allocation
 MAX_DEPTH = 64  # nesting of plain data; deeper structures travel as handles
+MAX_INLINE_ITEMS = 10_000  # longer lists and dicts of a namespace travel as handles
 HEADER = struct.Struct(">II")  # JSON length, number of binary blobs
 
 
@@ -345,7 +346,9 @@ class Endpoint:
             return value if kind is not str else {"s": value}
         if isinstance(value, Proxy) and object.__getattribute__(value, "_endpoint") is self:
             return {"y": object.__getattribute__(value, "_handle")}
-        if depth < MAX_DEPTH:
+        # The namespace a test starts from is sent whole: long containers stay behind as handles.
+        small = inline_arrays or not hasattr(value, "__len__") or _safe_len(value) <= MAX_INLINE_ITEMS
+        if depth < MAX_DEPTH and small:
             if kind in (list, tuple, set, frozenset):
                 tag = {list: "l", tuple: "t", set: "e", frozenset: "e"}[kind]
                 return {tag: [self.encode(v, blobs, depth + 1, inline_arrays) for v in value]}
@@ -554,6 +557,13 @@ class Endpoint:
         if op == "vars":
             return dict(vars(target))
         raise ProtocolError(f"unknown request {op!r}")
+
+
+def _safe_len(value: Any) -> int:
+    try:
+        return len(value) if type(value) in (list, tuple, set, frozenset, dict) else 0
+    except Exception:  # noqa: BLE001
+        return 0
 
 
 def describe_error(error: BaseException) -> dict[str, str]:

@@ -186,10 +186,6 @@ def namespace() -> dict:
     return names
 
 
-class TimedRequests(remote.Policy):
-    """Requests from the judge run student code: the same per-request time limits as a cell."""
-
-
 def main() -> None:
     global SHELL
     SHELL = Shell.instance(colors="nocolor")

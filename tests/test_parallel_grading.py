@@ -80,6 +80,9 @@ def runs(tmp_path_factory):
         results["dask"] = (code, output, _grades(course))
     code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", "--student", "blank")
     results["one"] = (code, output, _grades(course))
+    code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", "--jobs", "1",
+                           "--no-sandbox", "--student", "perfect", "--student", "half")
+    results["unsandboxed"] = (code, output, _grades(course))
     return root, results
 
 
@@ -101,6 +104,16 @@ def test_progress_is_streamed_one_line_per_student(runs):
         assert re.fullmatch(r"\[1/4\] \w+  \d+/3  \d+ s  ETA \d+ s", lines[0]), lines
         assert re.fullmatch(r"\[4/4\] \w+  \d+/3  \d+ s", lines[-1]), lines
     assert "on the Dask cluster tcp://127.0.0.1:" in results["dask"][1]
+
+
+def test_no_sandbox_grades_the_same_and_says_so(runs):
+    root, results = runs
+    assert results["unsandboxed"][2] == results["serial"][2]
+    assert "(NO SANDBOX)" in results["unsandboxed"][1]
+    with open(root / "autograded" / f"report-{ASSIGNMENT}.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert "graded without a sandbox" in rows["perfect"]["sandbox"]
+    assert "graded without a sandbox" not in rows["blank"]["sandbox"]
 
 
 def test_regrading_one_student_keeps_the_class_report(runs):

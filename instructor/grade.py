@@ -407,6 +407,10 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
                 report.status, report.detail = FAILED, (
                     f"nbgrader produced no autograded notebook (exit code {code}; see {log_path})")
     _read_scores(course, assignment, reports)
+    for report in reports.values():
+        if report.status == GRADED and report.score is None:  # "graded" only from the gradebook
+            report.status = FAILED
+            report.detail = report.detail or "no record in the gradebook (see the log)"
     _read_integrity(course, assignment, reports)
     write_report(course, assignment, list(reports.values()))
     return list(reports.values())

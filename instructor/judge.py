@@ -100,6 +100,58 @@ def error_output(error: BaseException) -> dict[str, Any]:
             "traceback": [f"{name}: {message}"]}
 
 
+class NotebookGlobals:
+    """What ``globals()`` returns in a test: its namespace, where assigning one of the student's
+    names also reaches the notebook.
+
+    Tests may replace a student's helper with a stand-in while they call the student's code
+    (``globals().update(step=_stand_in)``, restored afterwards); the student's functions look
+    their helpers up in the notebook, so such assignments are mirrored there (the stand-in
+    stays in the judge and is called back). Plain assignments in the test are not mirrored.
+    """
+
+    def __init__(self, namespace: dict[str, Any], endpoint: remote.Endpoint, student_names: set[str]) -> None:
+        self._namespace, self._endpoint, self._student_names = namespace, endpoint, student_names
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._namespace[key]
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._namespace
+
+    def __iter__(self):
+        return iter(self._namespace)
+
+    def __len__(self) -> int:
+        return len(self._namespace)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._namespace.get(key, default)
+
+    def keys(self):
+        return self._namespace.keys()
+
+    def items(self):
+        return self._namespace.items()
+
+    def values(self):
+        return self._namespace.values()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._namespace[key] = value
+        if key in self._student_names:
+            self._endpoint.call_extra("set_global", key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self._namespace:
+            self[key] = default
+        return self._namespace[key]
+
+
 class Judge:
     """Runs test cells against one sandboxed notebook."""
 
@@ -145,12 +197,13 @@ class Judge:
         student = self.endpoint.call_extra("namespace")
         if not isinstance(student, dict):
             raise remote.ProtocolError("the notebook's namespace did not arrive as a dict")
+        names = {key for key in student if isinstance(key, str) and key.isidentifier()
+                 and key not in BUILTIN_NAMES and not key.startswith("_")}
         namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-        for key, value in student.items():
-            if isinstance(key, str) and key.isidentifier() and key not in BUILTIN_NAMES \
-                    and not key.startswith("_"):
-                namespace[key] = value
+        namespace.update({key: student[key] for key in names})
         exec(self.imports, namespace)  # noqa: S102 (the instructor's own imports)
+        view = NotebookGlobals(namespace, self.endpoint, names)
+        namespace["globals"] = lambda: view
         return namespace
 
     def _compile(self, source: str, name: str) -> tuple[types.CodeType, types.CodeType | None]:

@@ -332,6 +332,10 @@ class Endpoint:
         self.extra_ops: dict[str, Callable[..., Any]] = {}
         self.method_names: dict[type, list[str]] = {}
         self.pending: list[tuple[int, Any, np.ndarray]] = []  # LiveArray writes not yet sent
+        # Arguments changed in place by the other side come back and are written into the
+        # originals (a step that updates parameters in place, a generator that was drawn from).
+        self._outgoing: list[Any] | None = None
+        self._incoming: list[tuple[Any, Any, Any]] | None = None
         self.on_output: Callable[[list[dict[str, Any]]], None] | None = None
 
     # -- encoding --------------------------------------------------------------------------
@@ -364,14 +368,21 @@ class Endpoint:
                     encoded = _array_to_blob(value.view(np.ndarray), blobs)
                     if self.array_handles and kind is np.ndarray:
                         encoded["h"] = self._export(value)
+                    if self._outgoing is not None and value.flags.writeable:
+                        self._outgoing.append(value)
+                        encoded["wb"] = len(self._outgoing) - 1
                     return encoded
             if isinstance(value, np.generic) and value.dtype.kind in "biufc":
                 return {"n": _array_to_blob(np.asarray(value), blobs)}
             if kind is np.random.Generator:
                 # By value: a copy in the other process (its draws do not advance this one).
                 bit_generator = value.bit_generator
-                return {"rng": type(bit_generator).__name__,
-                        "state": self.encode(bit_generator.state, blobs, depth + 1)}
+                encoded = {"rng": type(bit_generator).__name__,
+                           "state": self.encode(bit_generator.state, blobs, depth + 1)}
+                if self._outgoing is not None:
+                    self._outgoing.append(value)
+                    encoded["wb"] = len(self._outgoing) - 1
+                return encoded
         if not self.policy.exportable(value):
             raise TypeError(f"{kind.__name__} objects cannot be passed to the other side")
         return {"r": self._export(value), "type": getattr(kind, "__name__", "object"),
@@ -410,6 +421,8 @@ class Endpoint:
             return Ellipsis
         if "a" in data:
             array = _blob_to_array(data, blobs)
+            if "wb" in data and self._incoming is not None:
+                self._incoming.append((data["wb"], array, array.copy()))
             if "h" in data:
                 array = array.view(LiveArray)
                 array._remote = (self, int(data["h"]))
@@ -423,8 +436,14 @@ class Endpoint:
             if name not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
                 raise ProtocolError(f"unknown bit generator {name!r}")
             bit_generator = getattr(np.random, name)()
-            bit_generator.state = self.decode(data["state"], blobs, depth + 1)
-            return np.random.Generator(bit_generator)
+            try:
+                bit_generator.state = self.decode(data["state"], blobs, depth + 1)
+            except (TypeError, ValueError, KeyError) as error:
+                raise ProtocolError(f"malformed generator state: {error}") from None
+            generator = np.random.Generator(bit_generator)
+            if "wb" in data and self._incoming is not None:
+                self._incoming.append((data["wb"], generator, json.dumps(bit_generator.state, default=str)))
+            return generator
         if "y" in data:  # one of ours, coming back
             handle = int(data["y"])
             if handle not in self.objects:
@@ -445,19 +464,29 @@ class Endpoint:
     # -- requests --------------------------------------------------------------------------
     def request(self, op: str, target: Any, *args: Any) -> Any:
         blobs: list[Any] = []
-        message = {"op": op, "target": self.encode(target, blobs),
-                   "args": [self.encode(a, blobs) for a in args]}
+        outgoing: list[Any] = []
+        self._outgoing = outgoing
+        try:
+            message = {"op": op, "target": self.encode(target, blobs),
+                       "args": [self.encode(a, blobs) for a in args]}
+        finally:
+            self._outgoing = None
         self._attach_pending(message, blobs)
         write_message(self.write_fd, message, blobs)
-        return self._wait_answer()
+        return self._wait_answer(outgoing)
 
     def call_extra(self, op: str, *args: Any) -> Any:
         """A request that is not about one object (run a cell, list the namespace)."""
         blobs: list[Any] = []
-        message = {"op": op, "target": None, "args": [self.encode(a, blobs) for a in args]}
+        outgoing: list[Any] = []
+        self._outgoing = outgoing
+        try:
+            message = {"op": op, "target": None, "args": [self.encode(a, blobs) for a in args]}
+        finally:
+            self._outgoing = None
         self._attach_pending(message, blobs)
         write_message(self.write_fd, message, blobs)
-        return self._wait_answer()
+        return self._wait_answer(outgoing)
 
     def _attach_pending(self, message: dict[str, Any], blobs: list[Any]) -> None:
         if self.pending:
@@ -465,7 +494,7 @@ class Endpoint:
                                  for handle, key, value in self.pending]
             self.pending = []
 
-    def _wait_answer(self) -> Any:
+    def _wait_answer(self, outgoing: list[Any] | None = None) -> Any:
         deadline = None
         limit = self.timeout()
         if limit is not None:
@@ -478,9 +507,27 @@ class Endpoint:
             if "output" in message and self.on_output is not None:
                 self.on_output(message["output"])
                 continue
+            self._write_back(message.get("writeback"), blobs, outgoing or [])
             if "error" in message:
                 _raise_remote(message["error"] if isinstance(message["error"], dict) else {})
             return self.decode(message.get("value"), blobs)
+
+    def _write_back(self, changes: Any, blobs: list[bytearray], outgoing: list[Any]) -> None:
+        for change in changes if isinstance(changes, list) else []:
+            try:
+                index, encoded = int(change[0]), change[1]
+                original = outgoing[index]
+            except (TypeError, ValueError, IndexError):
+                raise ProtocolError("malformed write-back") from None
+            value = self.decode(encoded, blobs)
+            if isinstance(original, np.ndarray) and isinstance(value, np.ndarray) \
+                    and value.shape == original.shape:
+                np.copyto(original, value, casting="unsafe")
+            elif isinstance(original, np.random.Generator) and isinstance(value, dict):
+                try:
+                    original.bit_generator.state = value
+                except (TypeError, ValueError, KeyError):
+                    raise ProtocolError("malformed generator state") from None
 
     def serve_forever(self) -> None:
         while True:
@@ -491,6 +538,25 @@ class Endpoint:
             self._serve_one(message, blobs)
 
     def _serve_one(self, message: dict[str, Any], blobs: list[bytes]) -> None:
+        saved, self._incoming = self._incoming, []
+        try:
+            self._serve_message(message, blobs)
+        finally:
+            self._incoming = saved
+
+    def _changed_arguments(self, blobs: list[Any]) -> list[list[Any]]:
+        changes = []
+        for index, value, before in self._incoming or []:
+            if isinstance(value, np.ndarray):
+                if value.shape == before.shape and value.tobytes() != before.tobytes():
+                    changes.append([index, self.encode(np.array(value), blobs)])
+            else:
+                state = value.bit_generator.state
+                if json.dumps(state, default=str) != before:
+                    changes.append([index, self.encode(state, blobs)])
+        return changes
+
+    def _serve_message(self, message: dict[str, Any], blobs: list[bytes]) -> None:
         try:
             op = str(message.get("op"))
             for write in message.get("writes", []):
@@ -507,6 +573,10 @@ class Endpoint:
             if isinstance(error, ProtocolError):
                 raise
             answer, out_blobs = {"error": describe_error(error)}, []
+        try:
+            answer["writeback"] = self._changed_arguments(out_blobs)
+        except Exception:  # noqa: BLE001 (a broken argument is not worth losing the answer)
+            pass
         write_message(self.write_fd, answer, out_blobs)
 
     def perform(self, op: str, target: Any, args: list[Any]) -> Any:

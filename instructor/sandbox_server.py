@@ -194,6 +194,7 @@ def main() -> None:
                                inline_array_bytes=8 * 2**20)
     endpoint.extra_ops["run_cell"] = run_cell
     endpoint.extra_ops["namespace"] = namespace
+    endpoint.extra_ops["set_global"] = lambda name, value: SHELL.user_ns.__setitem__(str(name), value)
     limits = {"cpu": 0.0, "wall": 0.0}
 
     def set_request_limits(cpu: float, wall: float) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import socket
@@ -196,7 +197,11 @@ def _digest(paths: list[Path]) -> dict[str, str]:
 
 
 def _sandbox_processes() -> list[str]:
-    """Processes of any sandbox user id (the grader gives each sandbox one from FIRST_UID up)."""
+    """Sandboxed processes whose grading process has ended: left behind.
+
+    Under root each sandbox runs as FIRST_UID + its grading process's id, so a sandbox of a
+    grader still running (another test session on this machine) is not counted.
+    """
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -204,7 +209,8 @@ def _sandbox_processes() -> list[str]:
         except OSError:
             continue
         uid = int(text.split("\nUid:")[1].split()[0])
-        if uid >= sandbox.FIRST_UID:
+        grader = uid - sandbox.FIRST_UID
+        if grader >= 0 and (not Path(f"/proc/{grader}").exists() or grader == os.getpid()):
             found.append(f"{status.parent.name} uid {uid}: {text.splitlines()[0]}")
     return found
 

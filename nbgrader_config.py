@@ -31,10 +31,10 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # restore every locked cell (tests included) from the source version when autograding.
 c.OverwriteCells.add_missing_cells = True
 
-# Defences nbgrader lacks (instructor/preprocessors.py explains each one): RepairCells puts
-# back deleted locked cells and drops forged cell metadata, DetectTampering stops student cells
-# that patch NumPy, coursekit.grading, sys.modules or builtins or import the answer key, and
-# GuardedExecute runs every submission with a runtime guard in the kernel.
+# Grading untrusted notebooks (instructor/preprocessors.py explains each step): RepairCells puts
+# back deleted locked cells and resets forged cell metadata, DetectTampering reports suspicious
+# code (report only), and SandboxedExecute runs student code in a bubblewrap sandbox while the
+# test cells run outside it, in a judge that never executes student code.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
@@ -45,7 +45,8 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "instructor.preprocessors.GuardedExecute",
+    "instructor.preprocessors.SandboxedExecute",
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -54,14 +55,34 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# One cell may use at most 60 s of CPU time (stopped by the runtime guard: a busy grading machine
-# does not use this up for honest code) and at most 120 s of wall-clock time (nbgrader interrupts
-# the kernel). An infinite loop costs only its cell; the next cell runs. Override for one run:
-# `python -m instructor autograde lab --cpu-limit 20 --timeout 300`.
-c.GuardedExecute.cpu_time_limit = 60
-c.ExecutePreprocessor.timeout = 120
-c.Execute.timeout = 120
-c.ExecutePreprocessor.interrupt_on_timeout = True
+# One cell (or one request of a test) may use at most 60 s of CPU time (a busy grading machine
+# does not use this up for honest code) and 120 s of wall-clock time; an infinite loop costs only
+# its cell. A notebook that defeats these timers is killed (the rest of its tests score 0). The
+# whole notebook gets 30 minutes, 4 GiB of address space per process and 64 processes.
+# Override for one run: `python -m instructor autograde lab --cpu-limit 20 --timeout 300`.
+c.SandboxedExecute.cpu_time_limit = 60
+c.SandboxedExecute.timeout = 120
+c.SandboxedExecute.notebook_timeout = 1800
+c.SandboxedExecute.memory_limit_mb = 4096
+c.SandboxedExecute.process_limit = 64
+# The lessons' tests were written for one process (they seed NumPy's global generator, compare
+# object identity, subclass the student's classes, nudge arrays through callbacks), which the
+# judge cannot reproduce by proxy: they run inside the sandbox, as nbgrader would, until they
+# are rewritten for the judge (docs/AUTHORING.md). The lab's tests run in the judge.
+c.SandboxedExecute.tests_inside_sandbox = ["lessons", "lesson[0-9]*"]
+
+# Student HTML and JavaScript (markdown, outputs) is sanitised before an instructor opens the
+# autograded notebook in formgrader or a student opens the feedback.
+c.SanitizeHTML.enabled = True
+
+# Feedback shows each failing test's error message, never the hidden tests' source (nbgrader
+# #917); a student cell that merely contains the markers must not stop the feedback.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.ClearHiddenTests.enforce_metadata = False
 
 # Outputs stay out of the student versions; no execution counts either.
 c.ClearOutput.enabled = True

@@ -49,11 +49,11 @@ def _print_reports(reports: list[grade.StudentReport], course: grade.Course, ass
     for report in sorted(reports, key=lambda r: r.student):
         print(report.summary())
     problems = [r for r in reports if r.status != grade.GRADED]
-    flagged = [r for r in reports if r.tampering or r.runtime]
+    flagged = [r for r in reports if r.tampering or r.sandbox]
     graded = [r for r in reports if r.status == grade.GRADED and r.seconds is not None]
     print(f"\n{len(reports) - len(problems)} graded, {len(problems)} not graded "
           f"({', '.join(f'{r.student}: {r.status}' for r in problems) or 'none'}); "
-          f"{len(flagged)} with tampering or blocked actions.")
+          f"{len(flagged)} with suspicious code or sandbox events.")
     if graded:
         print(f"Time per submission: {sum(r.seconds for r in graded) / len(graded):.1f} s on average, "
               f"{max(r.seconds for r in graded):.1f} s at most.")
@@ -63,19 +63,27 @@ def _print_reports(reports: list[grade.StudentReport], course: grade.Course, ass
 
 def cmd_autograde(args: argparse.Namespace) -> int:
     course = _course(args)
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: student code will run with YOUR rights. It can read and change "
+              "the course folder, the gradebook, other students' work, your files and your "
+              "environment variables, and reach the network. Only for notebooks you trust.",
+              file=sys.stderr)
     reports = grade.autograde(course, args.assignment, force=args.force, timeout=args.timeout,
-                              cpu_limit=args.cpu_limit, students=args.student or None)
+                              cpu_limit=args.cpu_limit, students=args.student or None,
+                              sandboxed=not args.no_sandbox, memory_mb=args.memory_mb,
+                              jobs=args.jobs, scheduler=args.scheduler,
+                              echo=lambda line: print(line, flush=True))
     return _print_reports(reports, course, args.assignment)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     course = _course(args)
     reports = grade.preflight(course, args.assignment)
-    for student, report in reports.items():
-        if report.status == grade.NOT_RUN and any(
-                course.path("autograded", student, args.assignment).glob("*.ipynb")):
-            report.status = grade.GRADED
     grade._read_scores(course, args.assignment, reports)
+    for report in reports.values():
+        # "graded" only from the gradebook, never from files lying in autograded/.
+        if report.status == grade.NOT_RUN and report.score is not None:
+            report.status = grade.GRADED
     grade._read_integrity(course, args.assignment, reports)
     grade.write_report(course, args.assignment, list(reports.values()))
     return _print_reports(list(reports.values()), course, args.assignment)
@@ -250,7 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wall-clock seconds per cell (default: nbgrader_config.py, 120)")
     p.add_argument("--cpu-limit", type=float,
                    help="CPU seconds per cell (default: nbgrader_config.py, 60)")
+    p.add_argument("--jobs", type=int,
+                   help="notebooks run at once, each in its own sandbox (default: all cores)")
+    p.add_argument("--scheduler",
+                   help="run the notebooks on this Dask cluster, e.g. tcp://HOST:8786 (see docs)")
+    p.add_argument("--memory-mb", type=int,
+                   help="address space of each sandboxed process in MiB (default: nbgrader_config.py, 4096)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="UNSAFE: run student code without the bubblewrap sandbox (trusted notebooks only)")
     p.set_defaults(run=cmd_autograde)
 
     p = commands.add_parser("report", help="show the last autograde's results again; --html: the "

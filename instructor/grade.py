@@ -10,8 +10,9 @@ tells the instructor, student by student, what happened.
   graded.
 - A submission nbgrader fails on (a kernel that died, a guard that could not start) is
   reported with the reason from nbgrader's log; the rest of the batch is graded.
-- Timeouts, tampering found by ``instructor.preprocessors`` and what the runtime guard
-  blocked are read back from the autograded notebooks into the report.
+- Timeouts, suspicious code reported by ``instructor.preprocessors`` and sandbox events (a
+  notebook stopped for ignoring its time limits, or graded without a sandbox) are read back
+  from the autograded notebooks into the report.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -125,7 +127,7 @@ class StudentReport:
     timeouts: list[str] = field(default_factory=list)
     tampering: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    runtime: list[str] = field(default_factory=list)
+    sandbox: list[str] = field(default_factory=list)
     restored_cells: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -142,9 +144,9 @@ class StudentReport:
         if self.restored_cells:
             bits.append(f"restored deleted cells: {', '.join(self.restored_cells)}")
         if self.tampering:
-            bits.append(f"TAMPERING: {'; '.join(self.tampering)}")
-        if self.runtime:
-            bits.append(f"runtime guard: {'; '.join(self.runtime)}")
+            bits.append(f"suspicious code (reported, not enforced): {'; '.join(self.tampering)}")
+        if self.sandbox:
+            bits.append(f"sandbox: {'; '.join(self.sandbox)}")
         if self.notes:
             bits.append(f"notes: {'; '.join(self.notes)}")
         return "  ".join(bits)
@@ -279,7 +281,7 @@ def _read_integrity(course: Course, assignment: str, reports: dict[str, StudentR
             for item in record.get("notes", []):
                 where = item.get("grade_id") or f"cell {item.get('cell_index')}"
                 report.notes.append(f"{where} line {item.get('line')}: {item.get('message')}")
-            report.runtime.extend(record.get("runtime", []))
+            report.sandbox.extend(record.get("sandbox", []))
             report.restored_cells.extend(record.get("restored_cells", []))
             for item in record.get("timeouts", []):
                 report.timeouts.append(item.get("grade_id") or f"cell {item.get('cell_index')}")
@@ -342,8 +344,10 @@ LOG_FORMAT = "[%(name)s | %(levelname)s | %(created).3f] %(message)s"
 
 def autograde(course: Course, assignment: str, *, force: bool = False, timeout: int | None = None,
               cpu_limit: float | None = None, students: list[str] | None = None,
-              extra_args: list[str] | None = None) -> list[StudentReport]:
-    """Check, autograde (one nbgrader run for the batch) and report every student."""
+              extra_args: list[str] | None = None, sandboxed: bool = True,
+              memory_mb: int | None = None, jobs: int | None = None, scheduler: str | None = None,
+              echo=print) -> list[StudentReport]:
+    """Check, run every notebook (in parallel), record them with one nbgrader run, report."""
     notebooks = course.notebooks(assignment)  # fails early for a wrong assignment name
     del notebooks
     reports = preflight(course, assignment, students)
@@ -361,20 +365,37 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
         reports[student].status = GRADED
         reports[student].detail = "unchanged since the last autograde (--force regrades it)"
     log_path = course.path("autograded", f"autograde-{assignment}.log")
+    if to_grade and sandboxed:
+        from .sandbox import SandboxUnavailable, check_available
+
+        try:  # one clear message now, not a class of failed students
+            check_available()
+        except SandboxUnavailable as error:
+            raise GradingError(str(error)) from None
     if to_grade:
         everyone = [p.name for p in course.path("submitted").iterdir() if p.is_dir()]
         excluded = sorted(set(everyone) - set(to_grade))
         args = ["autograde", assignment, "--force", f"--Application.log_format={LOG_FORMAT}"]
         if timeout is not None:
-            args.append(f"--Execute.timeout={int(timeout)}")
+            args.append(f"--SandboxedExecute.timeout={int(timeout)}")
         if cpu_limit is not None:
-            args.append(f"--GuardedExecute.cpu_time_limit={float(cpu_limit)}")
+            args.append(f"--SandboxedExecute.cpu_time_limit={float(cpu_limit)}")
+        if memory_mb is not None:
+            args.append(f"--SandboxedExecute.memory_limit_mb={int(memory_mb)}")
+        if not sandboxed:
+            args.append("--SandboxedExecute.sandbox=False")
         if excluded:
             args.append(f"--CourseDirectory.student_id_exclude={','.join(excluded)}")
         args.extend(extra_args or [])
-        code, log = run_nbgrader(course, args, log_path)
+        limits = sandbox_limits(course, timeout=timeout, cpu_limit=cpu_limit, memory_mb=memory_mb)
+        with tempfile.TemporaryDirectory(prefix="grading-results-") as results_dir:
+            timings = _run_ahead(course, assignment, to_grade, limits, sandboxed, jobs, scheduler,
+                                 Path(results_dir), log_path, echo)
+            args.append(f"--SandboxedExecute.results_dir={results_dir}")
+            code, log = run_nbgrader(course, args, log_path)
         failures = _failures_from_log(log, course, assignment)
-        timings = _timings_from_log(log, assignment)
+        for student, seconds in _timings_from_log(log, assignment).items():
+            timings.setdefault(student, seconds)
         for student in to_grade:
             report = reports[student]
             report.seconds = timings.get(student)
@@ -389,9 +410,61 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
                 report.status, report.detail = FAILED, (
                     f"nbgrader produced no autograded notebook (exit code {code}; see {log_path})")
     _read_scores(course, assignment, reports)
+    for report in reports.values():
+        if report.status == GRADED and report.score is None:  # "graded" only from the gradebook
+            report.status = FAILED
+            report.detail = report.detail or "no record in the gradebook (see the log)"
     _read_integrity(course, assignment, reports)
     write_report(course, assignment, list(reports.values()))
     return list(reports.values())
+
+
+def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: float | None = None,
+                   memory_mb: int | None = None):
+    """The sandbox limits of nbgrader_config.py (SandboxedExecute), with this run's overrides."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from .sandbox import Limits
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    settings = config.get("SandboxedExecute", {})
+    defaults = Limits()
+    return Limits(
+        memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.memory_mb)),
+        processes=int(settings.get("process_limit", defaults.processes)),
+        cpu_seconds=int(settings.get("notebook_cpu_limit", defaults.cpu_seconds)),
+        wall_seconds=float(settings.get("notebook_timeout", defaults.wall_seconds)),
+        cell_cpu_seconds=float(cpu_limit if cpu_limit is not None else
+                               settings.get("cpu_time_limit", defaults.cell_cpu_seconds)),
+        cell_wall_seconds=float(timeout if timeout is not None else
+                                settings.get("timeout", defaults.cell_wall_seconds)))
+
+
+def _run_ahead(course: Course, assignment: str, students: list[str], limits, sandboxed: bool,
+               jobs: int | None, scheduler: str | None, results_dir: Path, log_path: Path,
+               echo) -> dict[str, float]:
+    """Run the notebooks in parallel (instructor/parallel.py); seconds per student."""
+    from . import parallel
+
+    tasks, problems = parallel.prepare_tasks(course, assignment, students, limits, sandboxed)
+    for student, problem in sorted(problems.items()):
+        echo(f"{student}: could not be prepared ({problem}); nbgrader will report it")
+    where = f"on the Dask cluster {scheduler}" if scheduler else \
+        f"with {jobs or parallel.default_jobs()} job(s)"
+    echo(f"Running {len(tasks)} notebook(s) {where}, each in its own sandbox"
+         + ("" if sandboxed else " (NO SANDBOX)") + ":")
+    progress = parallel.Progress(len(tasks), log_path, echo)
+    seconds: dict[str, float] = {}
+
+    def finished(result) -> None:
+        if not result.error:
+            parallel.save_result(results_dir, result)
+        seconds[result.student] = seconds.get(result.student, 0.0) + result.seconds
+        progress(result)
+
+    parallel.run_tasks(tasks, jobs=jobs or parallel.default_jobs(), scheduler=scheduler,
+                       on_result=finished)
+    return seconds
 
 
 def _needs_grading(course: Course, assignment: str, student: str) -> bool:
@@ -403,21 +476,35 @@ def _needs_grading(course: Course, assignment: str, student: str) -> bool:
     return max(p.stat().st_mtime for p in submitted) >= min(p.stat().st_mtime for p in graded)
 
 
+REPORT_COLUMNS = ["student_id", "status", "autograded_score", "autograded_max", "score", "max_score",
+                  "needs_manual_grade", "seconds", "detail", "timeouts", "restored_cells", "tampering",
+                  "sandbox", "notes"]
+
+
 def write_report(course: Course, assignment: str, reports: list[StudentReport]) -> Path:
+    """The class report: these students' rows, merged with the other students' earlier rows
+    (a regrade of one student with --student updates that student only)."""
     path = course.path("autograded", f"report-{assignment}.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    parts = sorted({name for r in reports for name in r.parts})
+    rows: dict[str, dict[str, object]] = {}
+    if path.is_file():
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = {row["student_id"]: row for row in csv.DictReader(handle) if row.get("student_id")}
+    for r in reports:
+        rows[r.student] = {
+            "student_id": r.student, "status": r.status, "autograded_score": r.auto_score,
+            "autograded_max": r.auto_max, "score": r.score, "max_score": r.max_score,
+            "needs_manual_grade": r.needs_manual_grade,
+            "seconds": None if r.seconds is None else round(r.seconds, 1), "detail": r.detail,
+            "timeouts": "; ".join(r.timeouts), "restored_cells": "; ".join(r.restored_cells),
+            "tampering": " | ".join(r.tampering), "sandbox": " | ".join(r.sandbox),
+            "notes": " | ".join(r.notes), **r.parts}
+    parts = sorted({key for row in rows.values() for key in row} - set(REPORT_COLUMNS))
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", "status", "autograded_score", "autograded_max", "score",
-                         "max_score", "needs_manual_grade", "seconds", "detail", "timeouts",
-                         "restored_cells", "tampering", "runtime_guard", "notes", *parts])
-        for r in sorted(reports, key=lambda r: r.student):
-            writer.writerow([r.student, r.status, r.auto_score, r.auto_max, r.score, r.max_score,
-                             r.needs_manual_grade, None if r.seconds is None else round(r.seconds, 1),
-                             r.detail, "; ".join(r.timeouts), "; ".join(r.restored_cells),
-                             " | ".join(r.tampering), " | ".join(r.runtime), " | ".join(r.notes),
-                             *[r.parts.get(p) for p in parts]])
+        writer = csv.DictWriter(handle, fieldnames=[*REPORT_COLUMNS, *parts], restval="")
+        writer.writeheader()
+        for student in sorted(rows):
+            writer.writerow({k: ("" if v is None else v) for k, v in rows[student].items()})
     return path
 
 

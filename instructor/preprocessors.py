@@ -1,24 +1,21 @@
-"""nbgrader preprocessors for the defences nbgrader 0.9.6 lacks. Registered in ``nbgrader_config.py``.
+"""nbgrader preprocessors for grading untrusted notebooks. Registered in ``nbgrader_config.py``.
 
 Autograding runs two lists of preprocessors on each submitted notebook; ours sit here:
 
 sanitize:  ClearOutput, DeduplicateIds, OverwriteKernelspec,
            **RepairCells**, OverwriteCells, **DetectTampering**, CheckCellMetadata
-autograde: **GuardedExecute** (instead of Execute), IgnorePattern, ClearMetadataPreprocessor,
+autograde: **SandboxedExecute** (instead of Execute), IgnorePattern, ClearMetadataPreprocessor,
            LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
 
 - ``RepairCells`` puts back every deleted locked cell (tests, set-up, provided code) at its
-  place, and strips nbgrader metadata that does not belong to the assignment. nbgrader's own
-  ``add_missing_cells`` restores only grade cells and fails on the whole notebook (KeyError)
-  when the cell before a deleted test cell is gone too (a student deleting an exercise's answer
-  and test cells together); a cell with forged metadata (``"grade": true`` and an unknown
-  ``grade_id``) makes nbgrader fail on the whole notebook too.
-- ``DetectTampering`` reads every student code cell's syntax tree (``instructor/tampering.py``);
-  a cell that tampers with the grading is replaced by a ``raise RuntimeError`` naming what was
-  found (the original stays visible, commented out), so the tests that need it fail.
-- ``GuardedExecute`` is nbgrader's ``Execute`` with ``instructor/kernel_guard.py`` installed in
-  the kernel first (frozen modules, restore before every locked cell, an audit hook blocking
-  the answer key, the instructor's files and other programs) and the guard's report read back.
+  place, drops nbgrader metadata that does not belong to the assignment, and resets the
+  grading metadata of every known cell (grade, solution, locked, points) to the gradebook's, so
+  an edited notebook cannot turn an answer into a test or a test into something else.
+- ``DetectTampering`` reads every student code cell's syntax tree (``instructor/tampering.py``)
+  and REPORTS what looks like an attack on the grading; it never changes or disables a cell.
+  Enforcement is the sandbox's and the judge's job, not a denylist's.
+- ``SandboxedExecute`` runs student cells in a bubblewrap sandbox (``instructor/sandbox.py``)
+  and the test cells outside it, in the judge (``instructor/judge.py``).
 
 Findings are stored in the notebook's metadata under ``autograder_integrity`` and logged;
 ``python -m instructor autograde`` collects them into its report.
@@ -26,28 +23,19 @@ Findings are stored in the notebook's metadata under ``autograder_integrity`` an
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from typing import Any
 
 import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, List, Unicode
 
 from . import tampering
 
 METADATA_KEY = "autograder_integrity"
-# How a cell stopped by a time limit ends: nbgrader's wall clock, or the guard's CPU time.
-TIME_LIMIT_ERRORS = ("CellTimeoutError", "CPUTimeLimitExceeded")
-GUARD_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_guard.py")
-# The hidden last cell: prints the guard's report (no names from the notebook's namespace).
-REPORT_CELL = ("if __import__('sys').stdout.write(\n"
-               "        __import__('sys').modules['__course_guard__'].report_json() + '\\n'):\n"
-               "    pass")
 RESTORED_NOTICE = ("AUTOGRADER: this locked cell was missing from the submission and was put "
                    "back from the assignment.")
 
@@ -55,7 +43,7 @@ RESTORED_NOTICE = ("AUTOGRADER: this locked cell was missing from the submission
 def integrity(nb: NotebookNode) -> dict[str, Any]:
     """The notebook's integrity record (created on first use)."""
     record = nb.metadata.setdefault(METADATA_KEY, {})
-    for key in ("restored_cells", "tampering", "notes", "runtime", "timeouts"):
+    for key in ("restored_cells", "tampering", "notes", "sandbox", "timeouts"):
         record.setdefault(key, [])
     return record
 
@@ -99,6 +87,10 @@ class RepairCells(NbGraderPreprocessor):
                     "cell_index": index, "grade_id": None, "line": 0,
                     "message": f"had nbgrader metadata of a cell that is not in the assignment "
                                f"(grade_id {forged!r}); it was graded as an ordinary cell"})
+        by_name = {cell["name"]: cell for cell in source_cells}
+        for cell in nb.cells:
+            if _grade_id(cell) in by_name:
+                self._reset_metadata(cell, by_name[_grade_id(cell)])
         present = {}
         for index, cell in enumerate(nb.cells):
             grade_id = _grade_id(cell)
@@ -125,6 +117,18 @@ class RepairCells(NbGraderPreprocessor):
             self.log.warning("Restored deleted locked cells: %s", ", ".join(restored))
             integrity(nb)["restored_cells"].extend(restored)
         return nb, resources
+
+    @staticmethod
+    def _reset_metadata(cell: NotebookNode, source_cell: dict[str, Any]) -> None:
+        """Grading metadata comes from the gradebook, whatever the submission says."""
+        meta = cell.metadata.nbgrader
+        meta["grade"] = source_cell["points"] is not None
+        meta["solution"] = source_cell["solution"]
+        meta["locked"] = source_cell["locked"]
+        if source_cell["points"] is not None:
+            meta["points"] = source_cell["points"]
+        else:
+            meta.pop("points", None)
 
     @staticmethod
     def _make_cell(source_cell: dict[str, Any]) -> NotebookNode:
@@ -159,7 +163,12 @@ def trusted_cells(nb: NotebookNode, resources: ResourcesDict) -> list[bool]:
 
 
 class DetectTampering(NbGraderPreprocessor):
-    """Neutralise student code cells that tamper with the grading (after OverwriteCells)."""
+    """Report student code cells that look like attacks on the grading (after OverwriteCells).
+
+    Only a report for the instructor: the cell still runs, in the sandbox, where it can change
+    nothing the judge uses. A static check of a dynamic language is neither complete nor free
+    of false alarms, so it must never cost an honest student points.
+    """
 
     enabled = Bool(True, help="Check student cells for tampering.").tag(config=True)
 
@@ -184,87 +193,97 @@ class DetectTampering(NbGraderPreprocessor):
                 record["notes"].append({**where, "line": finding.line, "message": finding.message})
             label = where["grade_id"] or f"cell {index}"
             if bad:
-                self.log.warning("Tampering in %s, cell not run: %s", label,
-                                 "; ".join(f.describe() for f in bad))
-                cell.source = tampering.neutralised_source(cell.source, findings)
+                self.log.warning("Suspicious code in %s (reported, still run in the sandbox): %s",
+                                 label, "; ".join(f.describe() for f in bad))
             elif notes:
                 self.log.info("Note for %s: %s", label, "; ".join(f.describe() for f in notes))
-                cell.source = tampering.noted_source(cell.source, findings)
         return nb, resources
 
 
-class GuardedExecute(Execute):
-    """nbgrader's Execute, with the runtime guard installed in the kernel before the first cell."""
+class SandboxedExecute(NbGraderPreprocessor):
+    """Runs the notebook: student cells in a bubblewrap sandbox, test cells in the judge.
 
-    private_paths = List(Unicode(), [
-        "solutions", "source", "submitted", "autograded", "feedback", "release", "downloaded",
-        "nbgrader_config.py", ".git"],
-        help="Paths (relative to the course root) a submission may not read.").tag(config=True)
+    Replaces nbgrader's ``Execute``. Cells run in notebook order: every code cell that is not
+    an autograded test (the student's answers, the instructor's set-up cells) runs in the
+    sandbox's IPython shell (``instructor/sandbox_server.py``); each autograded test cell runs
+    here, in ``instructor.judge``, from the gradebook's source, on proxies of the student's
+    objects. The outputs land in the notebook, so nbgrader's ``SaveAutoGrades`` scores them as
+    usual, and the feedback shows them. The sandbox is gone before this method returns.
+    """
 
-    blas_threads = Integer(1, help=(
-        "Threads for NumPy's BLAS in the student kernel (0: the library's default). The guard "
-        "imports NumPy before the first cell, so a notebook's own setting would come too late; "
-        "an environment variable such as OPENBLAS_NUM_THREADS still wins.")).tag(config=True)
-
+    sandbox = Bool(True, help=(
+        "Run student code in a bubblewrap sandbox. False (`--no-sandbox`) runs the same server "
+        "as an ordinary process with the instructor's rights: it can read and change the course "
+        "folder, the gradebook and everything else the instructor can.")).tag(config=True)
+    timeout = Integer(120, help="Wall-clock seconds for one cell or one request of a test.").tag(config=True)
     cpu_time_limit = Float(60.0, help=(
-        "Seconds of CPU time one cell may use (0: no limit). Unlike the wall-clock `timeout`, a "
+        "CPU seconds for one cell or one request of a test (0: none). Unlike the wall clock, a "
         "busy grading machine does not use it up for honest code.")).tag(config=True)
+    notebook_timeout = Integer(1800, help="Wall-clock seconds for the whole notebook.").tag(config=True)
+    notebook_cpu_limit = Integer(900, help="CPU seconds of each sandboxed process.").tag(config=True)
+    memory_limit_mb = Integer(4096, help="Address space of each sandboxed process, MiB.").tag(config=True)
+    process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
 
-    def preprocess(self, nb: NotebookNode, resources: ResourcesDict = None, km: Any = None):
-        resources = resources if resources is not None else {}
-        own_dir = os.path.abspath(resources.get("metadata", {}).get("path") or ".")
-        db_url = resources.get("nbgrader", {}).get("db_url", "")
-        private = list(self.private_paths)
-        if db_url.startswith("sqlite:///"):
-            private.append(db_url[len("sqlite:///"):])
-        trusted = trusted_cells(nb, resources) if "nbgrader" in resources else [False] * len(nb.cells)
-        trusted_sources = [c.source for c, t in zip(nb.cells, trusted) if t and c.cell_type == "code"]
-        context = tampering.notebook_context(trusted_sources, [])
-        config = {
-            "course_root": os.getcwd(),  # nbgrader runs converters from the course root
-            "own_dir": own_dir,
-            "private_paths": private,
-            "cpu_time_limit": self.cpu_time_limit,
-            "blas_threads": self.blas_threads,
-            "trusted_sha256": [hashlib.sha256(s.encode("utf-8")).hexdigest() for s in trusted_sources],
-            "locked_imports": [[name, module, attribute]
-                               for name, (module, attribute) in context.locked_imports.items()],
-        }
-        guard_cell = nbformat.v4.new_code_cell(
-            f"if __import__('runpy').run_path({GUARD_PATH!r}, init_globals={{'CONFIG': "
-            f"{json.dumps(config)!r}}}, run_name='__course_guard_install__'): pass")
-        report_cell = nbformat.v4.new_code_cell(REPORT_CELL)
-        nb.cells.insert(0, guard_cell)
-        nb.cells.append(report_cell)
-        try:
-            nb, resources = super().preprocess(nb, resources, km=km)
-        finally:
-            guard_cell, report_cell = nb.cells.pop(0), nb.cells.pop(-1)
-        errors = [o for o in guard_cell.get("outputs", []) if o.get("output_type") == "error"]
-        if errors:
-            raise RuntimeError("The autograder's runtime guard could not be installed, so this "
-                               f"submission was not graded: {errors[0].get('ename')}: "
-                               f"{errors[0].get('evalue')}")
+    tests_inside_sandbox = List(Unicode(), [], help=(
+        "Assignments (glob patterns) whose test cells run inside the sandbox, in the student's "
+        "namespace, instead of in the judge: for tests that need one process (a shared global "
+        "random state, object identity, subclassing a student's class). Safe for the machine; "
+        "the score then comes from the student's process.")).tag(config=True)
+    results_dir = Unicode("", help=(
+        "A folder of outputs computed ahead by parallel or Dask workers (instructor/parallel.py): "
+        "a notebook whose fingerprint matches is replayed instead of run again.")).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        from pathlib import Path
+
+        from . import execution, sandbox
+
+        cells = {c["name"]: c for c in _source_cells(resources)}
         record = integrity(nb)
-        record["runtime"] = self._read_report(report_cell)
+        replayed = self._replay(nb, resources, cells)
+        if replayed is not None:
+            outputs, timeouts, events = replayed
+        else:
+            limits = sandbox.Limits(memory_mb=self.memory_limit_mb, processes=self.process_limit,
+                                    cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
+                                    cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
+            files = Path(resources.get("metadata", {}).get("path") or ".")
+            outputs, timeouts, events = execution.run_notebook(
+                nb, cells, limits, files, isolated=self.sandbox, log=self.log,
+                judge_outside=execution.judged_outside(resources["nbgrader"]["assignment"],
+                                                       list(self.tests_inside_sandbox)))
+        if not self.sandbox:
+            self.log.warning("GRADING WITHOUT A SANDBOX (--no-sandbox): student code runs with your "
+                             "rights and can read or change the course, the gradebook and your files.")
+            events = ["graded without a sandbox (--no-sandbox)", *events]
+        count = 0
         for index, cell in enumerate(nb.cells):
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error" and output.get("ename") in TIME_LIMIT_ERRORS:
-                    record["timeouts"].append({"cell_index": index, "grade_id": _grade_id(cell),
-                                               "limit": output.get("ename")})
-        for event in record["runtime"]:
-            self.log.warning("Runtime guard: %s", event)
+            if cell.cell_type == "code":
+                count += 1
+                cell.outputs = [nbformat.from_dict(o) for o in outputs.get(index, [])]
+                cell.execution_count = count
+        record["timeouts"].extend(timeouts)
+        record["sandbox"].extend(events)
         return nb, resources
 
-    @staticmethod
-    def _read_report(cell: NotebookNode) -> list[str]:
-        text = "".join(o.get("text", "") for o in cell.get("outputs", [])
-                       if o.get("output_type") == "stream" and o.get("name") == "stdout")
-        try:
-            return list(json.loads(text.strip().splitlines()[-1])["events"])
-        except (ValueError, IndexError, KeyError, TypeError):
-            return ["the runtime guard's report could not be read (the submission may have "
-                    + "interfered with it)"]
+    def _replay(self, nb: NotebookNode, resources: ResourcesDict, cells: dict[str, Any]):
+        from pathlib import Path
+
+        from . import execution
+
+        if not self.results_dir:
+            return None
+        info = resources["nbgrader"]
+        path = Path(self.results_dir) / info["student"] / f"{info['notebook']}.json"
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("fingerprint") != execution.fingerprint(nb, cells):
+            self.log.warning("Outputs computed ahead for %s do not match the notebook; running it again",
+                             info["student"])
+            return None
+        outputs = {int(k): v for k, v in data["outputs"].items()}
+        return outputs, data.get("timeouts", []), data.get("events", [])
 
 
-__all__ = ["DetectTampering", "GuardedExecute", "RepairCells", "integrity", "trusted_cells"]
+__all__ = ["DetectTampering", "RepairCells", "SandboxedExecute", "integrity", "trusted_cells"]

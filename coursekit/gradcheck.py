@@ -69,19 +69,24 @@ def _named_parameters(obj: object, prefix: str = "") -> list[tuple[str, Getter, 
     """(name, parameter getter, gradient getter) for every parameter of ``obj``.
 
     Getters, not arrays: a layer may replace its arrays (e.g. ``self.dW = ...``) on backward.
+    Attribute pairs such as ``W``/``dW`` come first: they name the parameters as the lessons do,
+    and they are read and nudged where they live (``parameters()`` may return copies, e.g. when
+    the grader calls a student's layer from outside its sandbox).
     """
+    found = []
+    for name, value in vars(obj).items() if hasattr(obj, "__dict__") else ():
+        if isinstance(value, np.ndarray) and isinstance(getattr(obj, "d" + name, None), np.ndarray):
+            found.append((prefix + name, (lambda name=name: getattr(obj, name)),
+                          (lambda name=name: getattr(obj, "d" + name))))
+    if found:
+        return found
     if callable(getattr(obj, "parameters", None)) and callable(getattr(obj, "gradients", None)):
         return [(f"{prefix}param{k}", (lambda k=k: obj.parameters()[k]),
                  (lambda k=k: obj.gradients()[k])) for k in range(len(obj.parameters()))]
     if isinstance(getattr(obj, "layers", None), (list, tuple)):
         return [entry for k, layer in enumerate(obj.layers)
                 for entry in _named_parameters(layer, f"{prefix}layers[{k}].")]
-    found = []
-    for name, value in vars(obj).items() if hasattr(obj, "__dict__") else ():
-        if isinstance(value, np.ndarray) and isinstance(getattr(obj, "d" + name, None), np.ndarray):
-            found.append((prefix + name, (lambda name=name: getattr(obj, name)),
-                          (lambda name=name: getattr(obj, "d" + name))))
-    return found
+    return []
 
 
 def gradcheck(obj: object, x: np.ndarray, target: np.ndarray | None = None, *, loss: object = None,

@@ -73,8 +73,8 @@ def bwrap_path() -> str:
         "bubblewrap`; or grade without a sandbox, knowingly, with --no-sandbox.")
 
 
-def _toolkit_dir() -> Path | None:
-    spec = importlib.util.find_spec("coursekit")
+def _toolkit_dir(package: str = "coursekit") -> Path | None:
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(list(spec.submodule_search_locations)[0]).resolve()
@@ -136,6 +136,13 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
     if toolkit is not None:
         read_only(str(toolkit), str(toolkit))
         python_path.append(str(toolkit.parent))
+    # The lessons' test cells still run in the sandbox (SandboxedExecute.tests_inside_sandbox),
+    # and their hidden parts import the trusted helpers of graders/: they must be there too.
+    helpers = _toolkit_dir("graders")
+    if helpers is not None:
+        read_only(str(helpers), str(helpers))
+        if str(helpers.parent) not in python_path:
+            python_path.append(str(helpers.parent))
     args += ["--bind", str(workdir), WORK, "--chdir", WORK]
     env = {"HOME": "/tmp/home", "TMPDIR": "/tmp", "IPYTHONDIR": "/tmp/home/.ipython",
            "MPLCONFIGDIR": "/tmp/home/.matplotlib", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",

@@ -735,12 +735,16 @@ def validator_verdict(executed: Path) -> ValidatorVerdict:
     for cell in nb.cells:
         if grade_id(cell):
             cells_by_source.setdefault(cell.source.strip(), []).append(grade_id(cell))
+    markdown_sources = {cell.source.strip() for cell in nb.cells if cell.cell_type == "markdown"}
     verdict = ValidatorVerdict()
     for invert in (False, True):
         validator = Validator(preprocessors=[CheckCellMetadata], invert=invert)
         results = validator.validate(str(executed))
         verdict.type_changed += [r["source"] for r in results.get("type_changed", [])]
-        verdict.changed += [r["source"] for r in results.get("changed", [])]
+        # A locked markdown cell with a MARK SCHEME region (a question's rubric, for graders) is
+        # stripped in the student version and restored at autograde: not a student's change.
+        verdict.changed += [r["source"] for r in results.get("changed", [])
+                            if r["source"].strip() not in markdown_sources]
         for record in results.get("failed", []):
             for gid in cells_by_source.get(record["source"], []):
                 verdict.failed[gid] = record.get("raw_error", "")

@@ -41,7 +41,7 @@ def test_smooth_layers_match_finite_differences(layer, rng):
 
 def test_linear_checks_its_weights_bias_and_input(rng):
     errors = gradcheck(seeded_linear(5, 3, 0), rng.normal(size=(4, 5)))
-    assert set(errors) == {"input", "param0", "param1"}
+    assert set(errors) == {"input", "W", "b"}
 
 
 def test_relu_matches_away_from_its_kink(rng):
@@ -107,7 +107,7 @@ def test_gradcheck_catches_a_wrong_backward(rng):
 
     np.random.seed(0)
     errors = gradcheck(ForgotTheBatchMean(3, 2), rng.normal(size=(4, 3)))
-    assert errors["param0"] > 0.1 and errors["param1"] < SMOOTH_THRESHOLD
+    assert errors["W"] > 0.1 and errors["b"] < SMOOTH_THRESHOLD
 
 
 def test_gradcheck_reads_student_style_attribute_pairs(rng):

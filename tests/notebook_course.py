@@ -735,16 +735,26 @@ def validator_verdict(executed: Path) -> ValidatorVerdict:
     for cell in nb.cells:
         if grade_id(cell):
             cells_by_source.setdefault(cell.source.strip(), []).append(grade_id(cell))
-    markdown_sources = {cell.source.strip() for cell in nb.cells if cell.cell_type == "markdown"}
+    # A locked markdown cell with a MARK SCHEME region (a question's rubric, for graders) is
+    # stripped in the student version and restored (markers removed) when autograding, so its
+    # checksum is the stripped one: not a student's change (locked cells are restored anyway). (nbgrader's Validator reports no failures at all
+    # while any locked cell looks changed, so those checksums are brought up to date first.)
+    from nbgrader.utils import compute_checksum
+
+    rubric_cells = [cell for cell in nb.cells if cell.cell_type == "markdown"
+                    and "checksum" in nbgrader_meta(cell)
+                    and compute_checksum(cell) != nbgrader_meta(cell)["checksum"]]
+    if rubric_cells:
+        for cell in rubric_cells:
+            cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+        executed = executed.with_name(executed.stem + ".rubric-checksums.ipynb")
+        nbformat.write(nb, str(executed))
     verdict = ValidatorVerdict()
     for invert in (False, True):
         validator = Validator(preprocessors=[CheckCellMetadata], invert=invert)
         results = validator.validate(str(executed))
         verdict.type_changed += [r["source"] for r in results.get("type_changed", [])]
-        # A locked markdown cell with a MARK SCHEME region (a question's rubric, for graders) is
-        # stripped in the student version and restored at autograde: not a student's change.
-        verdict.changed += [r["source"] for r in results.get("changed", [])
-                            if r["source"].strip() not in markdown_sources]
+        verdict.changed += [r["source"] for r in results.get("changed", [])]
         for record in results.get("failed", []):
             for gid in cells_by_source.get(record["source"], []):
                 verdict.failed[gid] = record.get("raw_error", "")

@@ -49,12 +49,13 @@ def test_the_real_sandbox_has_no_network_host_files_or_environment(monkeypatch):
             f"repo = {repo!r}\n"
             "print(json.dumps({'env': sorted(os.environ), 'net': socket.if_nameindex(),\n"
             "    'toolkit': os.path.isdir(os.path.join(repo, 'coursekit')),\n"
-            "    'others': sorted(set(os.listdir(repo)) - {'coursekit', '.venv'}),\n"
+            "    'others': sorted(set(os.listdir(repo)) - {'coursekit', 'graders', '.venv'}),\n"
             "    'uid': os.getuid()}))"), 10.0, 20.0)
     seen = json.loads("".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream"))
     assert "SOME_TOKEN" not in seen["env"] and "PATH" in seen["env"]
     assert seen["net"] in ([], [[1, "lo"]])  # a new network namespace: an unconfigured loopback
-    assert seen["toolkit"] and seen["others"] == []  # no solutions/, source/, gradebook...
+    # coursekit/ and graders/ (the lessons' hidden tests run inside): no solutions/, source/, gradebook...
+    assert seen["toolkit"] and seen["others"] == []
     assert seen["uid"] != 0
 
 

@@ -119,6 +119,11 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
         fds.append(fd)
         args.extend(["--ro-bind-fd", str(fd), destination])
 
+    # The fresh /tmp first: binds below it (a course or venv that lives under /tmp, as in a
+    # fresh clone made with mktemp) must land on top of it, not be hidden by it.
+    args += ["--perms", "1777", "--size", str(512 * 2**20), "--tmpfs", "/tmp",
+             "--perms", "0777", "--dir", "/tmp/home"]
+    made.update({"/tmp", "/tmp/home"})
     for path in _read_only_paths():
         read_only(path, path)
     for link in ("lib", "lib64", "bin", "sbin"):
@@ -128,8 +133,7 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
             args += ["--ro-bind", f"/{link}", f"/{link}"]
     parents("/etc/ld.so.cache")
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-             "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(512 * 2**20),
-             "--tmpfs", "/tmp", "--perms", "0777", "--dir", "/tmp/home"]
+             "--proc", "/proc", "--dev", "/dev"]
     for name in SERVER_FILES:
         read_only(str(HERE / name), f"{INSIDE}/{name}")
     python_path = [INSIDE]

@@ -1,0 +1,289 @@
+"""Translation catalogues of the course's notebooks (the Bengali edition, issue 8).
+
+The English source notebooks stay the single source of every code cell, test and nbgrader
+metadata. What a translator writes lives beside them, one gettext catalogue (``.po``) per
+notebook and language::
+
+    translations/bn/lesson1/01_loss_functions.po
+
+Why gettext catalogues, read and written with ``polib``: translators' editors (Poedit,
+Lokalize, Weblate) open them; an entry carries its English original (``msgid``), so an English
+cell that changes after translation is caught by comparing the two, and gettext's own "fuzzy"
+flag and ``#| msgid`` line show the translator what changed. One entry per *whole* markdown
+cell (its cell id is the ``msgctxt``), not per sentence: a cell is a paragraph or two, and a
+good translation rewrites the paragraph rather than mapping sentences one to one.
+
+Entries:
+
+- ``md:<cell id>`` -- a markdown cell, whole.
+- ``quiz:<quiz id>/<question id>/question|explain|option:<option id>`` and
+  ``quiz:<quiz id>/title`` -- the text of a ``show_quiz`` call (coursekit/quiz.py). Answers are
+  checked by ids and keys, so a translation never changes an answer.
+
+Commands (from the course folder)::
+
+    python -m instructor.translations update bn    # add new entries, mark changed ones fuzzy
+    python -m instructor.translations check bn     # what is missing, stale or malformed
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import polib
+
+LANGUAGES = {"bn": "Bengali"}
+MARKDOWN = "md:"
+QUIZ = "quiz:"
+
+
+@dataclass(frozen=True)
+class Entry:
+    context: str  # the msgctxt: what the text belongs to, stable across edits of the text
+    text: str  # the English original
+    note: str = ""  # a hint for the translator
+
+
+def course_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def source_notebooks(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "source").glob("*/*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts)
+
+
+def catalogue_path(root: Path, notebook: Path, language: str) -> Path:
+    """``source/lesson1/01_loss_functions.ipynb`` -> ``translations/bn/lesson1/01_loss_functions.po``."""
+    relative = notebook.relative_to(root / "source").with_suffix(".po")
+    return root / "translations" / language / relative
+
+
+# --- What a notebook has to translate ----------------------------------------------------------
+
+def _literal_strings(node: ast.AST) -> object:
+    return ast.literal_eval(node)
+
+
+def quiz_entries(code: str) -> list[Entry]:
+    """The texts of every ``show_quiz(quiz_id, [questions...], title=...)`` call in ``code``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # IPython magics: quiz cells never use them
+        return []
+    entries = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show_quiz"):
+            continue
+        quiz_id = _literal_strings(node.args[0])
+        for keyword in node.keywords:
+            if keyword.arg == "title":
+                entries.append(Entry(f"{QUIZ}{quiz_id}/title", _literal_strings(keyword.value)))
+        for question in _literal_strings(node.args[1]):
+            where = f"{QUIZ}{quiz_id}/{question['id']}"
+            entries.append(Entry(f"{where}/question", question["question"]))
+            for option_id, text in question["options"].items():
+                entries.append(Entry(f"{where}/option:{option_id}", text,
+                                     "an answer option; keep numbers and code exactly"))
+            entries.append(Entry(f"{where}/explain", question["explain"],
+                                 "shown after any answer, right or wrong"))
+    return entries
+
+
+def notebook_entries(notebook: Path) -> list[Entry]:
+    nb = nbformat.read(str(notebook), as_version=4)
+    entries = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.strip():
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            note = f"nbgrader cell {grade_id}" if grade_id else ""
+            entries.append(Entry(f"{MARKDOWN}{cell.id}", cell.source, note))
+        elif cell.cell_type == "code" and "show_quiz(" in cell.source:
+            entries.extend(quiz_entries(cell.source))
+    return entries
+
+
+# --- Keeping a catalogue in step with its notebook ---------------------------------------------
+
+def update_catalogue(notebook: Path, path: Path, language: str) -> dict[str, int]:
+    """Bring ``path`` up to date with ``notebook``: new entries are added untranslated, an entry
+    whose English changed keeps its translation but is marked fuzzy (with the old English as
+    ``#| msgid``), entries of deleted cells become obsolete. Returns counts."""
+    catalogue = polib.pofile(str(path), wrapwidth=0) if path.exists() else polib.POFile(wrapwidth=0)
+    catalogue.metadata = {
+        "Project-Id-Version": "nn-framework course",
+        "Language": language,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+    }
+    existing = {e.msgctxt: e for e in catalogue if not e.obsolete}
+    wanted = notebook_entries(notebook)
+    counts = {"new": 0, "changed": 0, "obsolete": 0}
+    entries = []
+    for item in wanted:
+        entry = existing.pop(item.context, None)
+        if entry is None:
+            entry = polib.POEntry(msgctxt=item.context, msgid=item.text, msgstr="")
+            counts["new"] += 1
+        elif entry.msgid != item.text:
+            entry.previous_msgid = entry.msgid
+            entry.msgid = item.text
+            if entry.msgstr and "fuzzy" not in entry.flags:
+                entry.flags.append("fuzzy")
+            counts["changed"] += 1
+        entry.comment = item.note
+        entry.occurrences = [(notebook.relative_to(course_root()).as_posix(), "")]
+        entries.append(entry)
+    for entry in existing.values():
+        entry.obsolete = True
+        entries.append(entry)
+        counts["obsolete"] += 1
+    catalogue[:] = entries
+    path.parent.mkdir(parents=True, exist_ok=True)
+    catalogue.save(str(path))
+    return counts
+
+
+def load(path: Path) -> dict[str, str]:
+    """context -> translation, for the current (translated, not fuzzy) entries of ``path``."""
+    if not path.exists():
+        return {}
+    return {e.msgctxt: e.msgstr for e in polib.pofile(str(path))
+            if e.translated() and not e.obsolete}
+
+
+# --- What a translation must satisfy ----------------------------------------------------------
+
+BENGALI = re.compile(r"[\u0980-\u09FF]")
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+BOX_DRAWING = re.compile(r"[\u2500-\u257F]")
+#: র then virama then য at the start of a word is a transliterated "ry" sound (র‍্যান্ডম):
+#: without the zero-width joiner after র it renders as a reph on য ("র্যান্ডম").
+RA_YA_WITHOUT_JOINER = re.compile(r"(?<![\u0980-\u09FF\u200D])\u09B0\u09CD\u09AF")
+CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+FENCED_CODE = re.compile(r"^```.*?^```", re.S | re.M)
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$", re.S)
+LINK_TARGET = re.compile(r"\]\(([^)\s]+)[^)]*\)")
+HTML_TAG = re.compile(r"<[^>]+>")
+URL = re.compile(r"https?://\S+")
+PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:[!:][^{}]*)?\}(?!\})")
+#: Five Latin words in a row outside code, math and links: an English sentence left behind.
+ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z'’-]*(?:[ ,]+[A-Za-z][a-z'’-]*){4,}\b")
+
+
+def math_spans(text: str) -> list[str]:
+    text = FENCED_CODE.sub("", text)
+    text = CODE_SPAN.sub("", text)
+    return DISPLAY_MATH.findall(text) + INLINE_MATH.findall(DISPLAY_MATH.sub("", text))
+
+
+def code_spans(text: str) -> list[str]:
+    return FENCED_CODE.findall(text) + [m.group(0) for m in CODE_SPAN.finditer(FENCED_CODE.sub("", text))]
+
+
+def prose(text: str) -> str:
+    """``text`` without code, math, links' targets, HTML tags and URLs: what a reader reads."""
+    for pattern in (FENCED_CODE, CODE_SPAN, DISPLAY_MATH, INLINE_MATH, URL, HTML_TAG):
+        text = pattern.sub(" ", text)
+    return LINK_TARGET.sub("]", text)
+
+
+def problems_of(original: str, translation: str) -> list[str]:
+    """What is wrong with ``translation`` of ``original`` (empty: nothing found)."""
+    found = []
+    if not unicodedata.is_normalized("NFC", translation):
+        found.append("not in Unicode NFC (normalise with unicodedata.normalize('NFC', text))")
+    if CYRILLIC.search(translation):
+        found.append(f"Cyrillic letters: {sorted(set(CYRILLIC.findall(translation)))}")
+    if BOX_DRAWING.search(translation):
+        found.append("box-drawing characters")
+    if RA_YA_WITHOUT_JOINER.search(translation):
+        found.append("র্য at the start of a word needs the zero-width joiner: র\u200d্য (as in র\u200d্যান্ডম)")
+    bengali_math = [m for m in math_spans(translation) if BENGALI.search(m)]
+    if bengali_math:
+        found.append(f"Bengali inside math (MathJax breaks it into letters): {bengali_math[:2]}")
+    if sorted(code_spans(original)) != sorted(code_spans(translation)):
+        missing = set(code_spans(original)) - set(code_spans(translation))
+        extra = set(code_spans(translation)) - set(code_spans(original))
+        found.append(f"code differs from the English (code is never translated): "
+                     f"missing {sorted(missing)[:3]}, added {sorted(extra)[:3]}")
+    if sorted(math_spans(original)) != sorted(math_spans(translation)):
+        missing = set(math_spans(original)) - set(math_spans(translation))
+        found.append(f"math differs from the English: missing {sorted(missing)[:3]}")
+    if sorted(LINK_TARGET.findall(original)) != sorted(LINK_TARGET.findall(translation)):
+        found.append("link targets differ from the English")
+    if sorted(PLACEHOLDER.findall(original)) != sorted(PLACEHOLDER.findall(translation)):
+        found.append("{placeholders} differ from the English")
+    if BENGALI.search(original) is None and BENGALI.search(prose(translation)) is None \
+            and re.search(r"[A-Za-z]{3}", prose(original)):
+        found.append("no Bengali: not translated")
+    english = ENGLISH_RUN.findall(prose(translation))
+    if english:
+        found.append(f"English prose left: {english[:2]}")
+    return found
+
+
+def check_catalogue(notebook: Path, path: Path) -> list[str]:
+    """Every problem of ``path`` as a translation of ``notebook``, one line each."""
+    if not path.exists():
+        return [f"{path}: missing (python -m instructor.translations update)"]
+    catalogue = polib.pofile(str(path))
+    current = {e.context: e.text for e in notebook_entries(notebook)}
+    found = []
+    seen = set()
+    for entry in catalogue:
+        if entry.obsolete:
+            continue
+        seen.add(entry.msgctxt)
+        where = f"{path.name} {entry.msgctxt}"
+        if entry.msgctxt not in current:
+            found.append(f"{where}: no such cell or quiz text in {notebook.name}")
+        elif current[entry.msgctxt] != entry.msgid:
+            found.append(f"{where}: stale, the English changed since it was translated "
+                         "(run update, then revise the entry)")
+        elif "fuzzy" in entry.flags:
+            found.append(f"{where}: fuzzy, the English changed; revise the translation and "
+                         "remove the fuzzy flag")
+        elif not entry.msgstr.strip():
+            found.append(f"{where}: not translated")
+        else:
+            found.extend(f"{where}: {p}" for p in problems_of(entry.msgid, entry.msgstr))
+    found.extend(f"{path.name} {c}: no entry (run update)" for c in current if c not in seen)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) < 2 or argv[0] not in {"update", "check"} or argv[1] not in LANGUAGES:
+        print(__doc__)
+        return 2
+    command, language, only = argv[0], argv[1], argv[2:]
+    root = course_root()
+    status = 0
+    for notebook in source_notebooks(root):
+        if only and not any(o in notebook.as_posix() for o in only):
+            continue
+        path = catalogue_path(root, notebook, language)
+        if command == "update":
+            counts = update_catalogue(notebook, path, language)
+            print(f"{path.relative_to(root)}: {counts['new']} new, {counts['changed']} changed, "
+                  f"{counts['obsolete']} obsolete")
+        else:
+            problems = check_catalogue(notebook, path)
+            print(f"{path.relative_to(root)}: {len(problems) or 'no'} problems")
+            for problem in problems:
+                print(f"  {problem}")
+            status |= bool(problems)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -35,6 +35,8 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
+from .language import translate
+
 REQUIRED_FIELDS = ("id", "question", "options", "key", "explain")
 
 
@@ -127,15 +129,30 @@ def shown_order(quiz_id: str, questions: Sequence[Mapping], user: str | None = N
     return orders
 
 
-CORRECT = "<span style='color:#1a7f37'>&#10004; Right.</span>"
-WRONG = "<span style='color:#b00'>&#10008; Not this one.</span>"
-
-
-def verdict_html(question: Question, option_id: str) -> str:
+def verdict_html(question: Question, option_id: str, language: str | None = None) -> str:
     """The feedback under a question: right or wrong, then the one-line explanation."""
-    mark = CORRECT if is_correct(question, option_id) else WRONG
+    if is_correct(question, option_id):
+        mark = f"<span style='color:#1a7f37'>&#10004; {translate('ui:quiz/right', 'Right.', language)}</span>"
+    else:
+        mark = f"<span style='color:#b00'>&#10008; {translate('ui:quiz/wrong', 'Not this one.', language)}</span>"
     return (f"<div class='coursekit-quiz-feedback'>{mark} "
             f"<span class='coursekit-quiz-explanation'>{html.escape(question['explain'])}</span></div>")
+
+
+def in_language(quiz_id: str, questions: Sequence[Question], language: str | None = None) -> list[Question]:
+    """The questions with their texts in the notebook's language; ids, options and keys, and so
+    the answers, are the same in every language."""
+    localised = []
+    for q in questions:
+        where = f"quiz:{quiz_id}/{q['id']}"
+        localised.append({
+            **q,
+            "question": translate(f"{where}/question", q["question"], language),
+            "options": {oid: translate(f"{where}/option:{oid}", text, language)
+                        for oid, text in q["options"].items()},
+            "explain": translate(f"{where}/explain", q["explain"], language),
+        })
+    return localised
 
 
 def show_quiz(quiz_id: str, questions: Sequence[Question], title: str = "Quiz",
@@ -145,6 +162,8 @@ def show_quiz(quiz_id: str, questions: Sequence[Question], title: str = "Quiz",
     from IPython.display import display
 
     validate(quiz_id, questions)
+    questions = in_language(quiz_id, questions)
+    title = translate(f"quiz:{quiz_id}/title", title)
     rows = [widgets.HTML(f"<h4>{html.escape(title)}</h4>")]
     for number, (q, order) in enumerate(zip(questions, shown_order(quiz_id, questions, user),
                                             strict=True), 1):

@@ -29,6 +29,7 @@ Commands (from the course folder)::
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 import sys
 import unicodedata
@@ -96,6 +97,18 @@ def quiz_entries(code: str) -> list[Entry]:
     return entries
 
 
+def code_entries(package: Path) -> list[Entry]:
+    """The texts coursekit shows from its own code: every ``translate("ui:...", "English")``."""
+    entries = []
+    for module in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "translate"
+                    and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])):
+                entries.append(Entry(node.args[0].value, node.args[1].value,
+                                     f"shown by {module.relative_to(package.parent).as_posix()}"))
+    return entries
+
+
 def notebook_entries(notebook: Path) -> list[Entry]:
     nb = nbformat.read(str(notebook), as_version=4)
     entries = []
@@ -109,12 +122,23 @@ def notebook_entries(notebook: Path) -> list[Entry]:
     return entries
 
 
+def entries_of(origin: Path) -> list[Entry]:
+    return code_entries(origin) if origin.is_dir() else notebook_entries(origin)
+
+
+def catalogues(root: Path, language: str) -> list[tuple[Path, Path]]:
+    """(what is translated, its catalogue): every source notebook, then coursekit's own texts."""
+    pairs = [(nb, catalogue_path(root, nb, language)) for nb in source_notebooks(root)]
+    return pairs + [(root / "coursekit", root / "translations" / language / "coursekit.po")]
+
+
 # --- Keeping a catalogue in step with its notebook ---------------------------------------------
 
 def update_catalogue(notebook: Path, path: Path, language: str) -> dict[str, int]:
-    """Bring ``path`` up to date with ``notebook``: new entries are added untranslated, an entry
-    whose English changed keeps its translation but is marked fuzzy (with the old English as
-    ``#| msgid``), entries of deleted cells become obsolete. Returns counts."""
+    """Bring ``path`` up to date with ``notebook`` (or, for coursekit's own texts, the package
+    folder): new entries are added untranslated, an entry whose English changed keeps its
+    translation but is marked fuzzy (with the old English as ``#| msgid``), entries of deleted
+    cells become obsolete. Returns counts."""
     catalogue = polib.pofile(str(path), wrapwidth=0) if path.exists() else polib.POFile(wrapwidth=0)
     catalogue.metadata = {
         "Project-Id-Version": "nn-framework course",
@@ -124,7 +148,7 @@ def update_catalogue(notebook: Path, path: Path, language: str) -> dict[str, int
         "Content-Transfer-Encoding": "8bit",
     }
     existing = {e.msgctxt: e for e in catalogue if not e.obsolete}
-    wanted = notebook_entries(notebook)
+    wanted = entries_of(notebook)
     counts = {"new": 0, "changed": 0, "obsolete": 0}
     entries = []
     for item in wanted:
@@ -139,7 +163,7 @@ def update_catalogue(notebook: Path, path: Path, language: str) -> dict[str, int
                 entry.flags.append("fuzzy")
             counts["changed"] += 1
         entry.comment = item.note
-        entry.occurrences = [(notebook.relative_to(course_root()).as_posix(), "")]
+        entry.occurrences = [] if notebook.is_dir() else [(notebook.relative_to(course_root()).as_posix(), "")]
         entries.append(entry)
     for entry in existing.values():
         entry.obsolete = True
@@ -175,8 +199,36 @@ LINK_TARGET = re.compile(r"\]\(([^)\s]+)[^)]*\)")
 HTML_TAG = re.compile(r"<[^>]+>")
 URL = re.compile(r"https?://\S+")
 PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:[!:][^{}]*)?\}(?!\})")
+#: A word of prose (a formula such as `-onehot(y) / (N p)` copied as it is has fewer than two).
+WORD = re.compile(r"(?<![\w(])[A-Za-z]{3,}(?![\w(])")
+#: Italics, quotes and link texts may hold names that stay English: JupyterLab's menus (*Run >
+#: Run All Cells*), the titles of cited books and articles.
+NAMES = re.compile(r"\[[^\]]*\]|(?<![*\w])\*(?=\S)[^*\n]+?(?<=\S)\*(?!\*)|(?<![_\w])_(?=\S)[^_\n]+?(?<=\S)_(?!_)"
+                   r"|\"[^\"\n]+(?:\n[^\"\n]+)?\"|“[^”\n]+(?:\n[^”\n]+)?”")
 #: Five Latin words in a row outside code, math and links: an English sentence left behind.
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z'’-]*(?:[ ,]+[A-Za-z][a-z'’-]*){4,}\b")
+
+
+#: One term per concept (../shared/seed/GLOSSARY.bn.md and the translators' choices): a variant
+#: that crept in -> the course's term.
+VARIANTS = {
+    "শ্রেণী": "শ্রেণি",  # the older spelling
+    "বহুস্তর পারসেপট্রন": "মাল্টি-লেয়ার পারসেপট্রন",
+    "বহু-স্তর পারসেপট্রন": "মাল্টি-লেয়ার পারসেপট্রন",
+    "ফাইনাইট ডিফারেন্স": "সসীম পার্থক্য",
+    "সেন্টার্ড": "কেন্দ্রীয়",
+    "ক্রস-এন্ট্রপি": "ক্রস-এনট্রপি",
+    "শ্রেণিবিন্যাসকারী": "ক্লাসিফায়ার",
+    "সিদ্ধান্ত-সীমারেখা": "সিদ্ধান্ত-সীমানা",
+    "আদর্শ বিচ্যুতি": "প্রমিত বিচ্যুতি",
+    "স্ট্যান্ডার্ড ডেভিয়েশন": "প্রমিত বিচ্যুতি",
+    "অটোম্যাটিক ডিফারেনশিয়েশন": "অটোমেটিক ডিফারেনশিয়েশন",
+    "স্বয়ংক্রিয় ডিফারেনশিয়েশন": "অটোমেটিক ডিফারেনশিয়েশন",
+    "শেপ": "আকার",
+    "হিস্ট্রি": "ইতিহাস",
+}
+#: "layer" is স্তর; লেয়ার only inside the glossary's মাল্টি-লেয়ার পারসেপট্রন.
+LAYER_LOANWORD = re.compile(r"(?<!মাল্টি-)লেয়ার")
 
 
 def math_spans(text: str) -> list[str]:
@@ -207,25 +259,30 @@ def problems_of(original: str, translation: str) -> list[str]:
         found.append("box-drawing characters")
     if RA_YA_WITHOUT_JOINER.search(translation):
         found.append("র্য at the start of a word needs the zero-width joiner: র\u200d্য (as in র\u200d্যান্ডম)")
+    variants = [v for v in VARIANTS if v in translation]
+    if variants:
+        found.append("one term per concept: " + ", ".join(f"{v} -> {VARIANTS[v]}" for v in variants))
+    if LAYER_LOANWORD.search(translation):
+        found.append("layer is স্তর (লেয়ার only in মাল্টি-লেয়ার পারসেপট্রন)")
     bengali_math = [m for m in math_spans(translation) if BENGALI.search(m)]
     if bengali_math:
         found.append(f"Bengali inside math (MathJax breaks it into letters): {bengali_math[:2]}")
-    if sorted(code_spans(original)) != sorted(code_spans(translation)):
+    # Sets, not lists: a translation may name a piece of code once more or once less.
+    if set(code_spans(original)) != set(code_spans(translation)):
         missing = set(code_spans(original)) - set(code_spans(translation))
         extra = set(code_spans(translation)) - set(code_spans(original))
         found.append(f"code differs from the English (code is never translated): "
                      f"missing {sorted(missing)[:3]}, added {sorted(extra)[:3]}")
-    if sorted(math_spans(original)) != sorted(math_spans(translation)):
+    if set(math_spans(original)) != set(math_spans(translation)):
         missing = set(math_spans(original)) - set(math_spans(translation))
         found.append(f"math differs from the English: missing {sorted(missing)[:3]}")
     if sorted(LINK_TARGET.findall(original)) != sorted(LINK_TARGET.findall(translation)):
         found.append("link targets differ from the English")
     if sorted(PLACEHOLDER.findall(original)) != sorted(PLACEHOLDER.findall(translation)):
         found.append("{placeholders} differ from the English")
-    if BENGALI.search(original) is None and BENGALI.search(prose(translation)) is None \
-            and re.search(r"[A-Za-z]{3}", prose(original)):
+    if BENGALI.search(prose(translation)) is None and len(WORD.findall(prose(original))) >= 2:
         found.append("no Bengali: not translated")
-    english = ENGLISH_RUN.findall(prose(translation))
+    english = ENGLISH_RUN.findall(NAMES.sub(" ", prose(translation)))
     if english:
         found.append(f"English prose left: {english[:2]}")
     return found
@@ -236,7 +293,7 @@ def check_catalogue(notebook: Path, path: Path) -> list[str]:
     if not path.exists():
         return [f"{path}: missing (python -m instructor.translations update)"]
     catalogue = polib.pofile(str(path))
-    current = {e.context: e.text for e in notebook_entries(notebook)}
+    current = {e.context: e.text for e in entries_of(notebook)}
     found = []
     seen = set()
     for entry in catalogue:
@@ -260,6 +317,31 @@ def check_catalogue(notebook: Path, path: Path) -> list[str]:
     return found
 
 
+HEADER = re.compile(r"\A<!-- translation of (\S+), sha256 ([0-9a-f]{12}) -->\n")
+
+
+def translated_files(root: Path, language: str) -> list[Path]:
+    """Whole files translated beside the catalogues (the lab's README)."""
+    return sorted((root / "translations" / language).glob("*/*.md"))
+
+
+def check_file(root: Path, translated: Path) -> list[str]:
+    """A translated file names its English original and the hash of the text it translates."""
+    text = translated.read_text(encoding="utf-8")
+    header = HEADER.match(text)
+    if header is None:
+        return [f"{translated.name}: the first line must be `<!-- translation of PATH, sha256 "
+                "HASH -->` (the first 12 hex digits of the English file's sha256)"]
+    english_path = root / header.group(1)
+    if not english_path.is_file():
+        return [f"{translated.name}: {header.group(1)} does not exist"]
+    english = english_path.read_bytes()
+    if hashlib.sha256(english).hexdigest()[:12] != header.group(2):
+        return [f"{translated.name}: stale, {header.group(1)} changed since it was translated "
+                "(revise the translation, then update the hash in its first line)"]
+    return [f"{translated.name}: {p}" for p in problems_of(english.decode("utf-8"), text[header.end():])]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) < 2 or argv[0] not in {"update", "check"} or argv[1] not in LANGUAGES:
@@ -268,10 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     command, language, only = argv[0], argv[1], argv[2:]
     root = course_root()
     status = 0
-    for notebook in source_notebooks(root):
+    for notebook, path in catalogues(root, language):
         if only and not any(o in notebook.as_posix() for o in only):
             continue
-        path = catalogue_path(root, notebook, language)
         if command == "update":
             counts = update_catalogue(notebook, path, language)
             print(f"{path.relative_to(root)}: {counts['new']} new, {counts['changed']} changed, "
@@ -282,6 +363,14 @@ def main(argv: list[str] | None = None) -> int:
             for problem in problems:
                 print(f"  {problem}")
             status |= bool(problems)
+    for translated in translated_files(root, language) if command == "check" else []:
+        if only and not any(o in translated.as_posix() for o in only):
+            continue
+        problems = check_file(root, translated)
+        print(f"{translated.relative_to(root)}: {len(problems) or 'no'} problems")
+        for problem in problems:
+            print(f"  {problem}")
+        status |= bool(problems)
     return status
 
 

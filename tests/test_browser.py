@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebook_course import NOT_COURSE_DIRS, ROOT, fill_in_notebook, read_notebook, source_notebooks
+from notebook_course import (NOT_COURSE_DIRS, ROOT, fill_in_notebook, read_notebook, source_notebooks,
+                             student_notebooks)
 from browser import CHROMIUM, MISSING, launch, stop
 from readme import first_lesson, jupyter_step
 
@@ -176,8 +177,7 @@ def student(tmp_path):
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
     lesson1 = first_lesson()
-    lesson2 = next(p.relative_to(ROOT).as_posix() for p in sorted(ROOT.rglob("02_*.ipynb"))
-                   if p.parent.name != ".ipynb_checkpoints" and "source" not in p.relative_to(ROOT).parts)
+    lesson2 = student_notebooks("lesson2")[0].student_path.relative_to(ROOT).as_posix()
     course = student_course(tmp_path / "course", [lesson1, lesson2])
     server, url = start_jupyterlab(course, tmp_path / "state")
     try:

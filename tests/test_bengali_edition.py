@@ -1,0 +1,166 @@
+"""The Bengali edition (bn/): the same course, code, tests and grade ids, in a second language.
+
+instructor/translations.py keeps the catalogues, instructor/editions.py builds bn/ from them,
+coursekit/language.py picks the texts code shows. These tests prove that the two editions are
+one course (parity), that every text has a current translation (completeness, staleness), and
+that the translations keep the code, math and links of the English intact (hygiene).
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import unicodedata
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit import language, quiz
+from instructor import editions, translations
+from notebook_course import ROOT
+
+LANGUAGE = "bn"
+NOTEBOOKS = translations.source_notebooks(ROOT)
+CATALOGUES = translations.catalogues(ROOT, LANGUAGE)
+
+
+def _id(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _bengali_student_version(notebook: Path) -> Path:
+    return ROOT / LANGUAGE / notebook.parent.name / notebook.name
+
+
+def _without_checksum(cell) -> dict:
+    meta = dict(cell.metadata.get("nbgrader", {}))
+    meta.pop("checksum", None)
+    return meta
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_id)
+def test_the_bengali_source_keeps_every_cell_code_and_grade_id(notebook):
+    english = nbformat.read(str(notebook), as_version=4)
+    bengali = editions.translated_source(ROOT, notebook, LANGUAGE)
+    assert [(c.id, c.cell_type) for c in bengali.cells] == [(c.id, c.cell_type) for c in english.cells]
+    for mine, theirs in zip(bengali.cells, english.cells):
+        assert mine.metadata == theirs.metadata, f"cell {mine.id}: metadata differs"
+        if mine.cell_type == "code":
+            assert mine.source == theirs.source, f"code cell {mine.id} differs from the English"
+    assert bengali.metadata["course"]["language"] == LANGUAGE
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_id)
+def test_the_bengali_student_version_is_the_english_one_in_bengali(notebook):
+    english = nbformat.read(str(ROOT / notebook.parent.name / notebook.name), as_version=4)
+    bengali = nbformat.read(str(_bengali_student_version(notebook)), as_version=4)
+    assert [(c.id, c.cell_type) for c in bengali.cells] == [(c.id, c.cell_type) for c in english.cells]
+    untranslated = []
+    for mine, theirs in zip(bengali.cells, english.cells):
+        if mine.cell_type == "code":
+            assert mine.source == theirs.source, f"code cell {mine.id} differs from the English"
+            assert mine.metadata == theirs.metadata, f"code cell {mine.id}: metadata differs"
+        else:
+            # A locked markdown cell's checksum is of its own text; everything else is shared.
+            assert _without_checksum(mine) == _without_checksum(theirs), f"cell {mine.id}: nbgrader metadata differs"
+            if theirs.source.strip() and not translations.BENGALI.search(mine.source):
+                untranslated.append(mine.id)
+    assert not untranslated, f"markdown cells still in English: {untranslated}"
+
+
+@pytest.mark.parametrize("origin, catalogue", CATALOGUES, ids=lambda p: _id(p))
+def test_every_text_has_a_current_well_formed_translation(origin, catalogue):
+    problems = translations.check_catalogue(origin, catalogue)
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize("translated", translations.translated_files(ROOT, LANGUAGE), ids=_id)
+def test_a_translated_file_is_current_and_well_formed(translated):
+    problems = translations.check_file(ROOT, translated)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_committed_edition_equals_a_fresh_build():
+    stale = editions.differences(ROOT, LANGUAGE)
+    assert not stale, f"run `python -m instructor.editions {LANGUAGE}`; stale: {stale}"
+
+
+def test_a_changed_english_cell_names_its_stale_translation(tmp_path):
+    notebook = NOTEBOOKS[0]
+    changed = tmp_path / "source" / notebook.parent.name / notebook.name
+    changed.parent.mkdir(parents=True)
+    nb = nbformat.read(str(notebook), as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown" and c.source.strip())
+    cell.source += "\n\nOne more sentence in English."
+    nbformat.write(nb, str(changed))
+    catalogue = tmp_path / "catalogue.po"
+    shutil.copyfile(translations.catalogue_path(ROOT, notebook, LANGUAGE), catalogue)
+    problems = translations.check_catalogue(changed, catalogue)
+    assert [p for p in problems if f"md:{cell.id}" in p and "stale" in p], problems
+
+
+def _quizzes() -> list[tuple[str, list[dict]]]:
+    found = []
+    for notebook in NOTEBOOKS:
+        for cell in nbformat.read(str(notebook), as_version=4).cells:
+            if cell.cell_type == "code" and "show_quiz(" in cell.source:
+                for node in ast.walk(ast.parse(cell.source)):
+                    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show_quiz":
+                        found.append((ast.literal_eval(node.args[0]), ast.literal_eval(node.args[1])))
+    return found
+
+
+@pytest.mark.parametrize("quiz_id, questions", _quizzes(), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_quiz_speaks_bengali_and_keeps_its_answers(quiz_id, questions):
+    bengali = quiz.in_language(quiz_id, questions, LANGUAGE)
+    for english_q, bengali_q in zip(questions, bengali, strict=True):
+        assert quiz.correct_option(bengali_q) == quiz.correct_option(english_q)
+        assert list(bengali_q["options"]) == list(english_q["options"])
+        texts = [(english_q["question"], bengali_q["question"]), (english_q["explain"], bengali_q["explain"])]
+        texts += [(english_q["options"][o], bengali_q["options"][o]) for o in english_q["options"]]
+        for english_text, bengali_text in texts:
+            if any(w.isalpha() and len(w) > 3 for w in english_text.split()):
+                assert translations.BENGALI.search(bengali_text), \
+                    f"{quiz_id}/{english_q['id']}: {english_text!r} is shown in English"
+    right = quiz.verdict_html(bengali[0], quiz.correct_option(questions[0]), LANGUAGE)
+    assert "ঠিক" in right
+
+
+def test_the_notebook_language_follows_the_edition_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSEKIT_LANGUAGE", raising=False)
+    for folder, expected in (("bn/lesson1", "bn"), ("lesson1", "en"), ("submitted/ana/lesson1", "en")):
+        (tmp_path / folder).mkdir(parents=True)
+        monkeypatch.chdir(tmp_path / folder)
+        assert language.current() == expected, folder
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", "bn")  # what the grader sets from the notebook
+    assert language.current() == "bn"
+
+
+@pytest.mark.parametrize("english, bengali, complaint", [
+    ("a random start", "একটি র্যান্ডম শুরু", "zero-width joiner"),
+    ("a burden", unicodedata.normalize("NFD", "একটি বোঝা"), "NFC"),
+    ("a weight", "একটি ওজন д", "Cyrillic"),
+    ("the loss $L$", "লস $L_{মোট}$", "Bengali inside math"),
+    ("call `np.exp(z)`", "`np.exp(x)` ডাকুন", "code differs"),
+    ("see [the lab](../lab/README.md)", "[ল্যাব](README.md) দেখুন", "link targets"),
+    ("{count} samples", "নমুনা", "placeholders"),
+    ("the weights of the layer", "the weights of the whole layer here", "English prose"),
+    ("the weights of the layer", "স্তরের ওজন: the weights of the whole layer", "English prose"),
+    ("the weights", "the weights", "not translated"),
+    ("a multi-layer perceptron", "একটি বহুস্তর পারসেপট্রন", "one term per concept"),
+    ("a layer", "একটি লেয়ার", "layer is স্তর"),
+])
+def test_the_translation_checks_catch_each_mistake(english, bengali, complaint):
+    problems = translations.problems_of(english, bengali)
+    assert any(complaint in p for p in problems), problems
+
+
+def test_a_good_translation_passes_the_checks():
+    english = "Call `softmax(z)` on scores $z$; see [the lab](../lab/README.md) for a random start."
+    bengali = "স্কোর $z$-এর উপর `softmax(z)` চালান; র\u200d্যান্ডম শুরুর জন্য [ল্যাব](../lab/README.md) দেখুন।"
+    assert translations.problems_of(english, bengali) == []
+    # Names that stay English (a menu in italics, a cited title as link text), and a formula.
+    assert translations.problems_of("Use *Run > Run Selected Cell and All Below*.",
+                                    "*Run > Run Selected Cell and All Below* ব্যবহার করুন।") == []
+    assert translations.problems_of("-onehot(y) / (N p)", "-onehot(y) / (N p)") == []

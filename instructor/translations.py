@@ -248,25 +248,31 @@ def prose(text: str) -> str:
     return LINK_TARGET.sub("]", text)
 
 
-def problems_of(original: str, translation: str) -> list[str]:
-    """What is wrong with ``translation`` of ``original`` (empty: nothing found)."""
+def hygiene_problems(text: str) -> list[str]:
+    """What is wrong with a Bengali text on its own: encoding, stray scripts, spelling rules."""
     found = []
-    if not unicodedata.is_normalized("NFC", translation):
+    if not unicodedata.is_normalized("NFC", text):
         found.append("not in Unicode NFC (normalise with unicodedata.normalize('NFC', text))")
-    if CYRILLIC.search(translation):
-        found.append(f"Cyrillic letters: {sorted(set(CYRILLIC.findall(translation)))}")
-    if BOX_DRAWING.search(translation):
+    if CYRILLIC.search(text):
+        found.append(f"Cyrillic letters: {sorted(set(CYRILLIC.findall(text)))}")
+    if BOX_DRAWING.search(text):
         found.append("box-drawing characters")
-    if RA_YA_WITHOUT_JOINER.search(translation):
+    if RA_YA_WITHOUT_JOINER.search(text):
         found.append("র্য at the start of a word needs the zero-width joiner: র\u200d্য (as in র\u200d্যান্ডম)")
-    variants = [v for v in VARIANTS if v in translation]
+    variants = [v for v in VARIANTS if v in text]
     if variants:
         found.append("one term per concept: " + ", ".join(f"{v} -> {VARIANTS[v]}" for v in variants))
-    if LAYER_LOANWORD.search(translation):
+    if LAYER_LOANWORD.search(text):
         found.append("layer is স্তর (লেয়ার only in মাল্টি-লেয়ার পারসেপট্রন)")
-    bengali_math = [m for m in math_spans(translation) if BENGALI.search(m)]
+    bengali_math = [m for m in math_spans(text) if BENGALI.search(m)]
     if bengali_math:
         found.append(f"Bengali inside math (MathJax breaks it into letters): {bengali_math[:2]}")
+    return found
+
+
+def problems_of(original: str, translation: str) -> list[str]:
+    """What is wrong with ``translation`` of ``original`` (empty: nothing found)."""
+    found = hygiene_problems(translation)
     # Sets, not lists: a translation may name a piece of code once more or once less.
     if set(code_spans(original)) != set(code_spans(translation)):
         missing = set(code_spans(original)) - set(code_spans(translation))

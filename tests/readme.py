@@ -9,10 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def readme_command(marker: str, root: Path = ROOT) -> str:
-    text = (root / "README.md").read_text()
+def readme_command(marker: str, root: Path = ROOT, readme: str = "README.md") -> str:
+    text = (root / readme).read_text(encoding="utf-8")
     match = re.search(rf"<!-- {marker} -->\n```bash\n(.+?)\n```", text)
-    assert match, f"README.md lost the code block after <!-- {marker} -->"
+    assert match, f"{readme} lost the code block after <!-- {marker} -->"
     return match.group(1)
 
 

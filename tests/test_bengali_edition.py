@@ -164,3 +164,10 @@ def test_a_good_translation_passes_the_checks():
     assert translations.problems_of("Use *Run > Run Selected Cell and All Below*.",
                                     "*Run > Run Selected Cell and All Below* ব্যবহার করুন।") == []
     assert translations.problems_of("-onehot(y) / (N p)", "-onehot(y) / (N p)") == []
+
+
+def test_the_bengali_readme_is_clean_bengali():
+    text = (ROOT / "README.bn.md").read_text(encoding="utf-8")
+    assert translations.hygiene_problems(text) == []
+    english_left = translations.ENGLISH_RUN.findall(translations.NAMES.sub(" ", translations.prose(text)))
+    assert not english_left, english_left

@@ -17,9 +17,13 @@ from notebook_course import ROOT, read_notebook, student_notebooks
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
+EDITIONS = ("bn",)
+
+
 def documents() -> list[Path]:
-    readmes = [ROOT / "README.md"] + sorted(p for p in ROOT.glob("*/README.md"))
-    return readmes + [ref.student_path for ref in student_notebooks()]
+    readmes = [ROOT / "README.md", ROOT / "README.bn.md"] + sorted(p for p in ROOT.glob("*/README.md"))
+    editions = [p for e in EDITIONS for p in sorted((ROOT / e).glob("*/*")) if p.suffix in {".md", ".ipynb"}]
+    return readmes + [ref.student_path for ref in student_notebooks()] + editions
 
 
 def markdown_of(path: Path) -> str:

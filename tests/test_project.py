@@ -26,6 +26,17 @@ def test_quick_start_opens_the_first_lesson_in_jupyterlab_at_the_course_root():
     assert {"--ServerApp.root_dir=.", "--allow-root"} <= set(jupyter_step())
 
 
+def test_the_bengali_readme_gives_the_same_commands_opening_the_bengali_first_lesson():
+    english, bengali = (ROOT / "README.md").read_text(encoding="utf-8"), (ROOT / "README.bn.md").read_text(encoding="utf-8")
+    assert english.startswith("English | [বাংলা](README.bn.md)\n")
+    assert bengali.startswith("[English](README.md) | বাংলা\n")
+    lesson = first_lesson()
+    setup = readme_command("setup-command", readme="README.bn.md")
+    assert setup == readme_command("setup-command").replace(f" {lesson}", f" bn/{lesson}")
+    assert (ROOT / "bn" / lesson).is_file()
+    assert readme_command("test-command", readme="README.bn.md") == readme_command("test-command")
+
+
 def test_ci_runs_the_readme_test_command_verbatim():
     script = (ROOT / ".ci" / "run").read_text()
     assert "command_after test-command" in script and 'eval "$tests"' in script

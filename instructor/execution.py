@@ -73,6 +73,14 @@ def test_names(cells: dict[str, dict[str, Any]]) -> set[str]:
             if c["points"] is not None and not c["solution"] and c["cell_type"] == "code"}
 
 
+def notebook_environment(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """Variables the student's process gets from the notebook handed in: its language (the
+    Bengali edition's notebooks say ``course.language = "bn"``), so what coursekit prints in
+    the graded notebook, and so in the feedback, is in the language the student worked in."""
+    language = str(nb.get("metadata", {}).get("course", {}).get("language", "")).strip().lower()
+    return {"COURSEKIT_LANGUAGE": language} if language.isalpha() and len(language) <= 8 else {}
+
+
 def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], limits: sandbox.Limits,
                  files: Path | dict[str, bytes] | None, *, isolated: bool = True, slot: int | None = None,
                  judge_outside: bool = True,
@@ -95,7 +103,7 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
     events: list[str] = []
     started = time.monotonic()
     with sandbox.Sandbox(files, limits, slot=slot, policy=judge_module.JudgePolicy(),
-                         isolated=isolated) as box:
+                         isolated=isolated, environment=notebook_environment(nb)) as box:
         judge = judge_module.Judge(box.endpoint, imports)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":

@@ -174,8 +174,10 @@ class Sandbox:
 
     def __init__(self, files_from: Path | dict[str, bytes] | None, limits: Limits | None = None,
                  slot: int | None = None,
-                 policy: remote.Policy | None = None, isolated: bool = True) -> None:
+                 policy: remote.Policy | None = None, isolated: bool = True,
+                 environment: dict[str, str] | None = None) -> None:
         self.isolated = isolated
+        self.environment = dict(environment or {})  # variables for the student's process
         self.limits = limits or Limits()
         # Each grading process has sandboxes of its own user id, so process limits and signals
         # never reach another sandbox running in parallel.
@@ -215,7 +217,7 @@ class Sandbox:
         fds: list[int] = []
         try:
             if self.isolated:
-                arguments, cwd, env = command(self.workdir, {}, fds, uid), None, None
+                arguments, cwd, env = command(self.workdir, self.environment, fds, uid), None, None
             else:  # --no-sandbox: the same server and judge, but with the instructor's rights
                 toolkit = _toolkit_dir()
                 arguments = [sys.executable, "-s", str(HERE / "sandbox_server.py")]
@@ -224,7 +226,8 @@ class Sandbox:
                        "TMPDIR": str(self.workdir), "MPLBACKEND": "Agg",
                        "IPYTHONDIR": str(self.workdir / ".ipython"),
                        "MPLCONFIGDIR": str(self.workdir / ".matplotlib"), "OPENBLAS_NUM_THREADS": "1",
-                       "PYTHONPATH": os.pathsep.join([str(HERE)] + ([str(toolkit.parent)] if toolkit else []))}
+                       "PYTHONPATH": os.pathsep.join([str(HERE)] + ([str(toolkit.parent)] if toolkit else [])),
+                       **self.environment}
             self.process = subprocess.Popen(
                 arguments, stdin=to_child_r, stdout=from_child_w, cwd=cwd, env=env,
                 stderr=subprocess.PIPE, preexec_fn=_limits(self.limits),  # noqa: PLW1509

@@ -12,6 +12,7 @@ import json
 import os
 
 import numpy as np
+import nbformat
 import pytest
 
 from instructor import remote, sandbox
@@ -88,3 +89,20 @@ def test_plain_data_round_trips_exactly():
     assert decoded[(1, 2)].dtype == np.float32 and np.array_equal(decoded[(1, 2)], value[(1, 2)])
     assert decoded["scalar"] == 0.25 and isinstance(decoded["scalar"], np.float64)
     assert decoded["nan"] != decoded["nan"]
+
+
+def test_a_bengali_notebook_is_graded_in_bengali():
+    """The grader tells the student's process the language of the notebook handed in, and
+    coursekit there answers in it (what it prints ends up in the feedback)."""
+    from instructor import execution
+
+    bengali = nbformat.v4.new_notebook(metadata={"course": {"language": "bn"}})
+    assert execution.notebook_environment(bengali) == {"COURSEKIT_LANGUAGE": "bn"}
+    assert execution.notebook_environment(nbformat.v4.new_notebook()) == {}
+    forged = nbformat.v4.new_notebook(metadata={"course": {"language": "bn; rm -rf /"}})
+    assert execution.notebook_environment(forged) == {}
+    with sandbox.Sandbox(None, environment=execution.notebook_environment(bengali)) as box:
+        outputs = box.endpoint.call_extra("run_cell", (
+            "from coursekit import language\nprint(language.current(), language.answer_stub())"), 10.0, 20.0)
+    printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert printed.split(None, 1) == ["bn", "আপনার উত্তর এখানে লিখুন\n"], outputs

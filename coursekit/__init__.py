@@ -22,3 +22,19 @@ __all__ = [
     "add_to_class", "gradcheck", "load_mnist", "make_blobs", "make_circles", "make_moons",
     "make_regression_1d", "make_two_class", "make_xor", "progress_bar", "train_val_split",
 ]
+
+# A Bengali notebook's plots need a Bengali font (bengali_font.py); applied here when the
+# notebook has already imported matplotlib (every lesson's set-up cell does, before coursekit),
+# and by coursekit.plotting otherwise. English notebooks and plain imports pay nothing.
+def _bengali_plots_if_needed() -> None:
+    import sys
+
+    from . import language
+
+    if "matplotlib" in sys.modules and language.current() == "bn":
+        from .bengali_font import use_bengali_font
+
+        use_bengali_font()
+
+
+_bengali_plots_if_needed()

@@ -7,6 +7,14 @@ from collections.abc import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import language
+
+# Bengali titles and labels need a Bengali font, or each letter is a box (bengali_font.py).
+if language.current() == "bn":
+    from .bengali_font import use_bengali_font
+
+    use_bengali_font()
+
 
 def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
                            y: np.ndarray, ax: plt.Axes | None = None, resolution: int = 200,

@@ -4,8 +4,8 @@ The server is started with the README's set-up command (its last step, the one a
 on loopback, in a throwaway copy of the course whose lessons 1 and 2 have their answers filled
 in from the source notebooks. Then, as a student would: lesson 1 opens on its own, Run All, a
 quiz answer shows its explanation, nbgrader's Validate button reports success, a slider of
-lesson 2 redraws its plot, and the lab's README, opened from the file browser, links to the lab
-notebook. Screenshots of every step go to tests/artifacts/browser/ (git-ignored).
+lesson 2 redraws its plot, the lab's README, opened from the file browser, links to the lab
+notebook, and the Bengali lesson 1 shows Bengali text and a Bengali quiz. Screenshots of every step go to tests/artifacts/browser/ (git-ignored).
 
 Needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright's Python package, whose
 driver ships in the wheel; no ``playwright install``.
@@ -285,3 +285,21 @@ def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text="mnist_lab.ipynb").wait_for()
     me.notebook().locator(".jp-Cell").first.wait_for()
     me.screenshot("lab-notebook")
+
+    # 6. The Bengali edition: the same lesson 1 speaks Bengali, its quiz too (the kernel knows
+    # the language from the edition's folder), and answers are checked as in English.
+    page.goto(page.url.split("/lab")[0] + f"/lab/tree/bn/{lesson1}")
+    me.wait_for_kernel()
+    me.notebook().locator(".jp-RenderedMarkdown", has_text=re.compile("[\u0980-\u09ff]")).first.wait_for()
+    # A student's blank notebook: Run All stops at the first unanswered exercise's checks, after
+    # the set-up cell and the opening quiz have run.
+    me.menu("Run", "Run All Cells")
+    me.wait_until_run()
+    choice = me.notebook().locator(".coursekit-quiz-choice").first
+    choice.scroll_into_view_if_needed()
+    choice.locator(".widget-radio-box label").first.click()
+    explanation = me.notebook().locator(".coursekit-quiz-explanation").first
+    explanation.wait_for()
+    me.screenshot("bengali-quiz-explained")
+    assert re.search("[\u0980-\u09ff]", explanation.inner_text()), explanation.inner_text()
+    assert re.search("[\u0980-\u09ff]", choice.inner_text()), "the quiz options are not in Bengali"

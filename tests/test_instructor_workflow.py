@@ -6,8 +6,9 @@ every answer of every source notebook (no false alarms), and the LMS file-name m
 
 Then one end-to-end run of the real nbgrader pipeline on the MNIST lab (``source/lab``) in a
 temporary course (never in the repository): ``generate_assignment``; an LMS-style zip of a
-hostile batch collected with a roster; one ``autograde`` of the whole batch; one regrade
-(``--force``); ``export``; ``generate_feedback``. Each student's autograded score is asserted:
+hostile batch collected with a roster; one ``autograde`` of the whole batch; one regrade of the
+tampering students (``--force --jobs 2 --student ...``: on all cores, it must give the serial
+run's grades, and leave the others' alone); ``export``; ``generate_feedback``. Each student's autograded score is asserted:
 
 =================== ==========================================================================
 student             what they did → what they must get
@@ -658,7 +659,8 @@ def batch(tmp_path_factory, request) -> Batch:
         grades = _grades(course)
 
         started = time.time()
-        _cli("--course", str(root), "autograde", ASSIGNMENT, "--cpu-limit", str(CPU_LIMIT), "--force")
+        _cli("--course", str(root), "autograde", ASSIGNMENT, "--cpu-limit", str(CPU_LIMIT), "--force",
+             "--jobs", "2", *[arg for student in REGRADED for arg in ("--student", student)])
         regrade_seconds = time.time() - started
         regraded = _read_csv(course.path("autograded", f"report-{ASSIGNMENT}.csv"), "student_id")
         regrades = _grades(course)
@@ -678,6 +680,10 @@ def batch(tmp_path_factory, request) -> Batch:
     return Batch(root, parts, expected, reports, regraded, grades, regrades, collect_output,
                  collect_code, autograde_code, autograde_output, export_rows, feedback_code, summary,
                  unchanged_output, unchanged_seconds, notes)
+
+
+#: Regraded on two cores with --student (the cheap ones whose tricks the regrade must see again).
+REGRADED = ("deleter", "keythief", "monkeypatcher", "sneaky")
 
 
 def _summary(reports, expected, generate_seconds, autograde_seconds, regrade_seconds, notes) -> str:
@@ -796,8 +802,9 @@ def test_broken_and_missing_notebooks_are_reported_and_the_rest_graded(batch):
     assert "broken: invalid" in batch.autograde_output and "dana: missing" in batch.autograde_output
 
 
-def test_regrading_gives_identical_grades_for_everyone(batch):
+def test_regrading_on_two_cores_gives_identical_grades(batch):
     assert batch.regrades == batch.grades
+    assert set(REGRADED) <= set(batch.regraded), batch.regraded.keys()
     for student, row in batch.regraded.items():
         assert row["autograded_score"] == batch.reports[student]["autograded_score"], student
         assert row["status"] == batch.reports[student]["status"], student

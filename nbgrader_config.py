@@ -33,7 +33,8 @@ c.OverwriteCells.add_missing_cells = True
 
 # Grading untrusted notebooks (instructor/preprocessors.py explains each step): RepairCells puts
 # back deleted locked cells and resets forged cell metadata, DetectTampering reports suspicious
-# code (report only), and SandboxedExecute runs student code in a bubblewrap sandbox while the
+# code (report only), KeepEditionText gives a Bengali notebook's restored locked text back in
+# Bengali (from translations/), and SandboxedExecute runs student code in a bubblewrap sandbox while the
 # test cells run outside it, in a judge that never executes student code.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
@@ -41,6 +42,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteKernelspec",
     "instructor.preprocessors.RepairCells",
     "nbgrader.preprocessors.OverwriteCells",
+    "instructor.preprocessors.KeepEditionText",
     "instructor.preprocessors.DetectTampering",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

@@ -200,6 +200,39 @@ class DetectTampering(NbGraderPreprocessor):
         return nb, resources
 
 
+class KeepEditionText(NbGraderPreprocessor):
+    """After OverwriteCells: a locked markdown cell of a notebook from another edition (the Bengali
+    one) gets its translated text back.
+
+    OverwriteCells restores every locked cell from the gradebook's source, which is English: the
+    lab's four questions of a Bengali notebook would come back in English in the graded notebook
+    and the feedback. A question is not the student's to change, but it is the edition's: its text
+    comes from the course's own catalogue (``translations/<language>/``), never from the
+    submission, so nothing the student wrote can reach a locked cell.
+    """
+
+    enabled = Bool(True, help="Show locked text in the language of the notebook handed in.").tag(config=True)
+    course_root = Unicode("", help="The course folder (default: the folder nbgrader runs in).").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        from pathlib import Path
+
+        from . import translations
+
+        language = str(nb.get("metadata", {}).get("course", {}).get("language", "")).strip()
+        if not self.enabled or language not in translations.LANGUAGES:
+            return nb, resources
+        info = resources.get("nbgrader", {})
+        root = Path(self.course_root or ".").resolve()
+        catalogue = root / "translations" / language / info.get("assignment", "") / f"{info.get('notebook', '')}.po"
+        texts = translations.load(catalogue)
+        for cell in nb.cells:
+            if (cell.cell_type == "markdown" and cell.get("metadata", {}).get("nbgrader", {}).get("locked")
+                    and f"{translations.MARKDOWN}{cell.get('id')}" in texts):
+                cell.source = texts[f"{translations.MARKDOWN}{cell.get('id')}"]
+        return nb, resources
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     """Runs the notebook: student cells in a bubblewrap sandbox, test cells in the judge.
 
@@ -286,4 +319,5 @@ class SandboxedExecute(NbGraderPreprocessor):
         return outputs, data.get("timeouts", []), data.get("events", [])
 
 
-__all__ = ["DetectTampering", "RepairCells", "SandboxedExecute", "integrity", "trusted_cells"]
+__all__ = ["DetectTampering", "KeepEditionText", "RepairCells", "SandboxedExecute", "integrity",
+           "trusted_cells"]

@@ -171,3 +171,32 @@ def test_the_bengali_readme_is_clean_bengali():
     assert translations.hygiene_problems(text) == []
     english_left = translations.ENGLISH_RUN.findall(translations.NAMES.sub(" ", translations.prose(text)))
     assert not english_left, english_left
+
+
+def test_autograde_gives_a_bengali_notebook_its_locked_text_back_in_bengali():
+    """nbgrader's OverwriteCells restores locked cells from the English source; KeepEditionText
+    (after it) puts the edition's text back, from the course's catalogue, never the student's."""
+    from instructor.preprocessors import KeepEditionText
+
+    source = translations.source_notebooks(ROOT)
+    lab = next(p for p in source if p.parent.name == "lab")
+    english = nbformat.read(str(lab), as_version=4)
+    locked = [c.id for c in english.cells
+              if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("locked")]
+    assert locked, "the lab has locked questions"
+
+    def graded(language: str | None):
+        nb = nbformat.read(str(lab), as_version=4)  # as OverwriteCells leaves it: English
+        if language:
+            nb.metadata["course"] = {"language": language}
+        resources = {"nbgrader": {"assignment": "lab", "notebook": lab.stem}}
+        nb, _ = KeepEditionText(course_root=str(ROOT)).preprocess(nb, resources)
+        return {c.id: c.source for c in nb.cells}
+
+    texts = translations.load(translations.catalogue_path(ROOT, lab, LANGUAGE))
+    bengali, plain = graded(LANGUAGE), graded(None)
+    for cell_id in locked:
+        assert bengali[cell_id] == texts[f"md:{cell_id}"] and translations.BENGALI.search(bengali[cell_id])
+        assert plain[cell_id] == next(c.source for c in english.cells if c.id == cell_id)
+    unlocked = [c.id for c in english.cells if c.cell_type == "markdown" and c.id not in locked]
+    assert all(bengali[i] == plain[i] for i in unlocked), "only locked cells are the edition's to set"

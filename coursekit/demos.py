@@ -30,6 +30,8 @@ import os
 from importlib import resources
 from typing import Any
 
+from .language import translate
+
 RECORDINGS = "demo_outputs"  # coursekit/data/demo_outputs/<notebook>.json
 STRICT_ENV = "COURSEKIT_DEMOS_STRICT"
 
@@ -53,15 +55,18 @@ def why_it_failed(error: BaseException, notebook: str) -> str:
             tb = tb.tb_next
         code = tb.tb_frame.f_code if tb is not None else None
         name = getattr(code, "co_qualname", getattr(code, "co_name", "<module>"))
-        what = f"`{name}`" if name and not name.startswith("<") else "an exercise this demo uses"
-        return f"{what} is not done yet"
+        what = (f"`{name}`" if name and not name.startswith("<")
+                else translate("ui:demo/an-exercise", "an exercise this demo uses"))
+        return translate("ui:demo/not-done", "{what} is not done yet").format(what=what)
     if isinstance(error, NameError):
         name = getattr(error, "name", None) or str(error).split("'")[1 if "'" in str(error) else 0]
         where = recordings(notebook).get("defined_in", {}).get(name)
-        cell = f"the cell under “{where}”" if where else "the cell that defines it"
-        return (f"`{name}` is not defined yet: run {cell} first (or Run > Run All Above "
-                "Selected Cell)")
-    return f"this demo stopped with {type(error).__name__}: {error}"
+        cell = (translate("ui:demo/cell-under", "the cell under “{where}”").format(where=where) if where
+                else translate("ui:demo/cell-defining", "the cell that defines it"))
+        return translate("ui:demo/not-defined", "`{name}` is not defined yet: run {cell} first (or "
+                         "Run > Run All Above Selected Cell)").format(name=name, cell=cell)
+    return translate("ui:demo/stopped", "this demo stopped with {kind}: {error}").format(
+        kind=type(error).__name__, error=error)
 
 
 def _display_recorded(outputs: list[dict]) -> None:
@@ -99,10 +104,12 @@ def demo(line: str, cell: str) -> Any:
         reason = why_it_failed(error, notebook)
         recorded = recordings(notebook).get("demos", {}).get(cell_id)
         if recorded is None:
-            raise RuntimeError(f"This demo could not run: {reason}.") from None
-        display(HTML(f"<div class='coursekit-demo-fallback' style='color:#8a5a00'>&#9888; {reason}, "
-                     "so this demo shows the course's recorded reference output instead. "
-                     "Your own appears once that works.</div>"))
+            raise RuntimeError(translate("ui:demo/could-not-run", "This demo could not run: {reason}.")
+                               .format(reason=reason)) from None
+        message = translate("ui:demo/fallback", "{reason}, so this demo shows the course's recorded "
+                            "reference output instead. Your own appears once that works.")
+        display(HTML(f"<div class='coursekit-demo-fallback' style='color:#8a5a00'>&#9888; "
+                     f"{message.format(reason=reason)}</div>"))
         _display_recorded(recorded)
         return None
 

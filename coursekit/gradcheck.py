@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from .language import translate
+
 # Thresholds for the relative error in float64 with centred differences (as in CS231n).
 SMOOTH_THRESHOLD = 1e-7
 KINK_THRESHOLD = 1e-5
@@ -29,8 +31,9 @@ def _disagreement(scalar: Callable[[], float], array: np.ndarray, analytic: np.n
     ``array`` is nudged in place and restored, so ``scalar`` must read it, not a copy.
     """
     if np.shape(analytic) != array.shape:
-        raise ValueError(f"gradient has shape {np.shape(analytic)} but the array it belongs to "
-                         f"has shape {array.shape}; they must match.")
+        raise ValueError(translate("ui:gradcheck/shape", "gradient has shape {got} but the array it "
+                                   "belongs to has shape {expected}; they must match.")
+                         .format(got=np.shape(analytic), expected=array.shape))
     worst = 0.0
     for flat_index in entries:
         # Index the array itself (not a flattened copy): it may be a non-contiguous view.
@@ -138,10 +141,11 @@ def gradcheck(obj: object, x: np.ndarray, target: np.ndarray | None = None, *, l
     if analytic_input is None and input_grad:
         # Skipping the input gradient would report only the parameters and look like a pass.
         called = "backward()" if is_loss else "backward(grad)"
-        raise ValueError(f"{type(obj).__name__}.{called} returned None, so the gradient with "
-                         f"respect to its input cannot be checked. It must return dL/d(input), an "
-                         f"array of shape {x.shape} like the input: did you forget `return`? (A net "
-                         "that skips it on purpose is checked with gradcheck(..., input_grad=False).)")
+        raise ValueError(translate(
+            "ui:gradcheck/returned-none", "{name}.{called} returned None, so the gradient with respect "
+            "to its input cannot be checked. It must return dL/d(input), an array of shape {shape} like "
+            "the input: did you forget `return`? (A net that skips it on purpose is checked with "
+            "gradcheck(..., input_grad=False).)").format(name=type(obj).__name__, called=called, shape=x.shape))
 
     errors: dict[str, float] = {}
     if input_grad:

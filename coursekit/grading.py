@@ -5,6 +5,8 @@ Design notes (why it looks like this):
   notebook's first, locked cell), so a notebook that later replaces ``np.allclose`` or
   ``math.isclose`` cannot change what the tests compute. Test cells re-import the names
   they use, so rebinding ``check_close`` in the notebook's namespace does not help either.
+- Messages are the notebook's language (coursekit/language.py): the test cells are the same
+  code in both editions, so a message is translated here, when it is raised.
 - ``quiet()`` hides warnings raised by student code under test: nbgrader scores a test cell 0
   when anything reaches stderr, and a correct answer that warns must not lose points.
 """
@@ -18,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
+
+from .language import translate, translate_message
 
 # Bound once, at import: later monkeypatching of numpy or math does not reach these.
 _array = np.array
@@ -33,12 +37,14 @@ def check_untampered() -> None:
     """Fail if the notebook replaced NumPy functions that tests and students rely on."""
     for name, original in _NUMPY_SNAPSHOT.items():
         if getattr(np, name, None) is not original:
-            raise AssertionError(f"numpy.{name} was replaced in this notebook; graded tests do not "
-                                 "run on a modified NumPy. Remove the assignment and restart the kernel.")
+            raise AssertionError(translate(
+                "ui:grading/numpy-replaced", "numpy.{name} was replaced in this notebook; graded tests "
+                "do not run on a modified NumPy. Remove the assignment and restart the kernel.").format(name=name))
     for name, original in _TESTING_SNAPSHOT.items():
         if getattr(np.testing, name, None) is not original:
-            raise AssertionError(f"numpy.testing.{name} was replaced in this notebook; remove the "
-                                 "assignment and restart the kernel.")
+            raise AssertionError(translate(
+                "ui:grading/testing-replaced", "numpy.testing.{name} was replaced in this notebook; "
+                "remove the assignment and restart the kernel.").format(name=name))
 
 
 @contextlib.contextmanager
@@ -53,15 +59,21 @@ def _as_float_list(value: Any, what: str) -> tuple[tuple[int, ...], list[float]]
     try:
         array = _array(value, dtype=float)
     except (TypeError, ValueError) as error:
-        raise AssertionError(f"{what}: expected numbers, got {type(value).__name__} ({error}).") from None
+        raise AssertionError(translate("ui:grading/not-numbers", "{what}: expected numbers, got {kind} ({error}).")
+                             .format(what=translate_message(what), kind=type(value).__name__, error=error)) from None
     return tuple(array.shape), array.reshape(-1).tolist()
+
+
+def _wrong_shape(what: str, expected: tuple, got: tuple, hint: str) -> str:
+    return translate("ui:grading/shape", "{what}: expected shape {expected}, got {got}. {hint}").format(
+        what=translate_message(what), expected=expected, got=got, hint=translate_message(hint)).rstrip()
 
 
 def check_shape(actual: Any, expected: Sequence[int], what: str, hint: str = "") -> None:
     check_untampered()
     shape = tuple(getattr(actual, "shape", ()))
     if shape != tuple(expected):
-        raise AssertionError(f"{what}: expected shape {tuple(expected)}, got {shape}. {hint}".rstrip())
+        raise AssertionError(_wrong_shape(what, tuple(expected), shape, hint))
 
 
 def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: float = 1e-5,
@@ -72,27 +84,31 @@ def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: flo
     """
     check_untampered()
     if actual is None:
-        raise AssertionError(f"{what}: got None. Did you forget to return the result?")
+        raise AssertionError(translate("ui:grading/none", "{what}: got None. Did you forget to return the result?")
+                             .format(what=translate_message(what)))
     expected_shape, expected_values = _as_float_list(expected, what)
     actual_shape, actual_values = _as_float_list(actual, what)
     if actual_shape != expected_shape:
-        raise AssertionError(f"{what}: expected shape {expected_shape}, got {actual_shape}. "
-                             f"{hint}".rstrip())
+        raise AssertionError(_wrong_shape(what, expected_shape, actual_shape, hint))
     worst, worst_at = 0.0, -1
     for k, (a, e) in enumerate(zip(actual_values, expected_values)):
         if not _isfinite(a):
             if a == e:
                 continue
-            raise AssertionError(f"{what}: got {a} at flat index {k}, expected {e}. "
-                                 "Look for an overflow (e.g. exp of a large number) or a log of 0. "
-                                 f"{hint}".rstrip())
+            raise AssertionError(translate(
+                "ui:grading/not-finite", "{what}: got {got} at flat index {index}, expected {expected}. "
+                "Look for an overflow (e.g. exp of a large number) or a log of 0. {hint}").format(
+                    what=translate_message(what), got=a, index=k, expected=e,
+                    hint=translate_message(hint)).rstrip())
         error = abs(a - e)
         if error > atol + rtol * abs(e) and error > worst:
             worst, worst_at = error, k
     if worst_at >= 0:
-        raise AssertionError(f"{what}: wrong values, e.g. {actual_values[worst_at]:.6g} at flat index "
-                             f"{worst_at} where {expected_values[worst_at]:.6g} was expected. "
-                             f"{hint}".rstrip())
+        raise AssertionError(translate(
+            "ui:grading/wrong-values", "{what}: wrong values, e.g. {got} at flat index {index} where "
+            "{expected} was expected. {hint}").format(
+                what=translate_message(what), got=f"{actual_values[worst_at]:.6g}", index=worst_at,
+                expected=f"{expected_values[worst_at]:.6g}", hint=translate_message(hint)).rstrip())
 
 
 def agrees(actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
@@ -122,7 +138,7 @@ def check(condition: bool, message: str) -> None:
     """``assert`` that also refuses to run on a tampered NumPy, with a message for the student."""
     check_untampered()
     if not bool(condition):
-        raise AssertionError(message)
+        raise AssertionError(translate_message(message))
 
 
 def check_raises(error: type[BaseException], function: Callable[[], Any], message: str) -> None:
@@ -132,4 +148,4 @@ def check_raises(error: type[BaseException], function: Callable[[], Any], messag
             function()
     except error:
         return
-    raise AssertionError(message)
+    raise AssertionError(translate_message(message))

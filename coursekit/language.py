@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from pathlib import Path
 
 ENGLISH = "en"
@@ -44,16 +45,63 @@ def current() -> str:
 
 
 @functools.cache
-def catalogue(language: str) -> dict[str, str]:
+def _locale(language: str) -> dict:
     path = LOCALE / f"{language}.json"
     if language == ENGLISH or not path.exists():
-        return {}
+        return {"texts": {}, "messages": {}}
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """context -> translation of the texts code shows (quizzes, coursekit's own words)."""
+    return _locale(language)["texts"]
 
 
 def translate(context: str, english: str, language: str | None = None) -> str:
     """``english`` in the notebook's language (or ``language``), English if none is known."""
     return catalogue(language or current()).get(context, english)
+
+
+_PLACEHOLDER = re.compile(r"\{(v\d+)\}")
+
+
+@functools.cache
+def _message_patterns(language: str) -> list[tuple[re.Pattern, str]]:
+    """Each test message's English template as a pattern, most specific (longest text) first.
+
+    The templates come from the test cells' f-strings (instructor/translations.py): literal text
+    with ``{v1}``, ``{v2}``... where the cell put values; a placeholder matches any text.
+    """
+    patterns = []
+    for english, translation in _locale(language)["messages"].items():
+        parts = _PLACEHOLDER.split(english)
+        if len("".join(parts[::2]).strip()) < 2:
+            continue  # "{v1}" alone would claim every message: it stays English instead
+        regex = "".join(re.escape(part.replace("{{", "{").replace("}}", "}")) if i % 2 == 0
+                        else f"(?P<{part}>.*?)" for i, part in enumerate(parts))
+        patterns.append((re.compile(regex, re.S), translation, len(english)))
+    patterns.sort(key=lambda item: -item[2])
+    return [(pattern, translation) for pattern, translation, _ in patterns]
+
+
+def translate_message(text: str, language: str | None = None) -> str:
+    """A test's message, already formatted with its values, in the notebook's language.
+
+    Test cells are the same code in both editions and build their messages with f-strings, so
+    the message is recognised by its English template and rebuilt from the translation with the
+    same values. Unknown text (or an English notebook) comes back unchanged.
+    """
+    language = language or current()
+    if language == ENGLISH or not text:
+        return text
+    for pattern, translation in _message_patterns(language):
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return translation.format(**match.groupdict())
+            except (KeyError, IndexError, ValueError):  # a malformed translation: keep the English
+                return text
+    return text
 
 
 def answer_stub(language: str | None = None) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .language import translate
+
 
 def add_to_class(cls: type) -> Callable[[Callable], Callable]:
     """Decorator: ``@add_to_class(Linear)`` above a ``def backward(self, ...)`` attaches it.
@@ -12,8 +14,9 @@ def add_to_class(cls: type) -> Callable[[Callable], Callable]:
     re-defining the whole class every time it grows.
     """
     if not isinstance(cls, type):
-        raise TypeError(f"add_to_class expects a class, got {cls!r}; write @add_to_class(Linear), "
-                        "not @add_to_class(Linear()).")
+        raise TypeError(translate("ui:notebook/not-a-class", "add_to_class expects a class, got "
+                                  "{got}; write @add_to_class(Linear), not @add_to_class(Linear()).")
+                        .format(got=repr(cls)))
 
     def attach(function: Callable) -> Callable:
         setattr(cls, function.__name__, function)

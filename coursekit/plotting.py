@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import language
+from .language import translate
 
 # Bengali titles and labels need a Bengali font, or each letter is a box (bengali_font.py).
 if language.current() == "bn":
@@ -24,7 +25,8 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], x: np.nd
     ``predict`` maps an (n, 2) array to n class labels (e.g. ``lambda p: net.forward(p).argmax(1)``).
     """
     if x.ndim != 2 or x.shape[1] != 2:
-        raise ValueError(f"decision boundaries are drawn for 2-D data; x has shape {x.shape}.")
+        raise ValueError(translate("ui:plotting/not-2d", "decision boundaries are drawn for 2-D data; "
+                                   "x has shape {shape}.").format(shape=x.shape))
     ax = plt.gca() if ax is None else ax
     margin = 0.5
     (x0, y0), (x1, y1) = x.min(axis=0) - margin, x.max(axis=0) + margin
@@ -89,7 +91,9 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, n_classes: int
     """counts[i, j] = how many samples of true class i were predicted as class j."""
     labels, predictions = np.asarray(labels), np.asarray(predictions)
     if labels.shape != predictions.shape:
-        raise ValueError(f"labels {labels.shape} and predictions {predictions.shape} must have the same shape.")
+        raise ValueError(translate("ui:plotting/confusion-shapes", "labels {labels} and predictions "
+                                   "{predictions} must have the same shape.")
+                         .format(labels=labels.shape, predictions=predictions.shape))
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (labels, predictions), 1)
     return counts

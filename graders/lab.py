@@ -32,8 +32,8 @@ def forward_from_weights(net, x: np.ndarray) -> np.ndarray:
             out = np.exp(out - out.max(axis=1, keepdims=True))
             out = out / out.sum(axis=1, keepdims=True)
         else:
-            raise AssertionError(f"a graded net contains a {kind} layer; graded nets may only "
-                                 "use Linear, Tanh, ReLU, Sigmoid and Softmax.")
+            check(False, f"a graded net contains a {kind} layer; graded nets may only "
+                         "use Linear, Tanh, ReLU, Sigmoid and Softmax.")
     return out
 
 

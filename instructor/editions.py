@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import polib
 
 from . import grade, translations
 
@@ -58,14 +59,21 @@ def translated_source(root: Path, notebook: Path, language: str) -> nbformat.Not
     return nb
 
 
-def runtime_texts(root: Path, language: str) -> dict[str, str]:
-    """English text -> translation, keyed by context, for what coursekit shows at run time."""
-    texts = {}
+def runtime_texts(root: Path, language: str) -> dict[str, dict[str, str]]:
+    """What coursekit shows at run time: ``texts`` (context -> translation: quizzes, coursekit's
+    own words) and ``messages`` (English template -> translation: the test cells' messages)."""
+    texts, messages = {}, {}
     for _, catalogue in translations.catalogues(root, language):
-        for context, text in translations.load(catalogue).items():
-            if not context.startswith(translations.MARKDOWN):  # markdown is built into bn/
-                texts[context] = text
-    return dict(sorted(texts.items()))
+        if not catalogue.exists():
+            continue
+        for entry in polib.pofile(str(catalogue)):
+            if entry.obsolete or not entry.translated() or entry.msgctxt.startswith(translations.MARKDOWN):
+                continue  # markdown is built into the notebooks themselves
+            if entry.msgctxt.startswith(translations.MESSAGE):
+                messages[entry.msgid] = entry.msgstr
+            else:
+                texts[entry.msgctxt] = entry.msgstr
+    return {"texts": dict(sorted(texts.items())), "messages": dict(sorted(messages.items()))}
 
 
 def _write_sources(root: Path, scratch: Path, language: str) -> list[str]:

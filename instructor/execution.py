@@ -9,12 +9,15 @@ of every code cell, which nbgrader then writes and scores (``SandboxedExecute`` 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import nbformat
@@ -81,6 +84,22 @@ def notebook_environment(nb: nbformat.NotebookNode) -> dict[str, str]:
     return {"COURSEKIT_LANGUAGE": language} if language.isalpha() and len(language) <= 8 else {}
 
 
+@contextlib.contextmanager
+def _judged_in(environment: dict[str, str]) -> Iterator[None]:
+    """The judge (this process) speaks the notebook's language too: the messages of the tests it
+    runs come from coursekit.grading here. One notebook at a time per grading process."""
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], limits: sandbox.Limits,
                  files: Path | dict[str, bytes] | None, *, isolated: bool = True, slot: int | None = None,
                  judge_outside: bool = True,
@@ -102,8 +121,9 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
     timeouts: list[dict] = []
     events: list[str] = []
     started = time.monotonic()
+    environment = notebook_environment(nb)
     with sandbox.Sandbox(files, limits, slot=slot, policy=judge_module.JudgePolicy(),
-                         isolated=isolated, environment=notebook_environment(nb)) as box:
+                         isolated=isolated, environment=environment) as box, _judged_in(environment):
         judge = judge_module.Judge(box.endpoint, imports)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":

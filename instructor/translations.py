@@ -19,6 +19,10 @@ Entries:
 - ``quiz:<quiz id>/<question id>/question|explain|option:<option id>`` and
   ``quiz:<quiz id>/title`` -- the text of a ``show_quiz`` call (coursekit/quiz.py). Answers are
   checked by ids and keys, so a translation never changes an answer.
+- ``msg:<hash>`` -- a message of a test cell's checks (``check``, ``check_close``...), as a
+  template: the f-string's values become ``{v1}``, ``{v2}``... (the translator's note says which
+  expression each is); coursekit.language.translate_message recognises the English message
+  when it is raised and rebuilds it in the notebook's language with the same values.
 
 Commands (from the course folder)::
 
@@ -97,21 +101,95 @@ def quiz_entries(code: str) -> list[Entry]:
     return entries
 
 
+CHECKS = {"check": (1,), "check_raises": (2,), "check_close": (2, 3), "check_shape": (2, 3)}
+CHECK_KEYWORDS = {"message", "what", "hint"}
+MESSAGE = "msg:"
+
+
+def message_template(node: ast.expr, source: str) -> tuple[str, list[str]] | None:
+    """A test message as a template: its literal text, ``{v1}``, ``{v2}``... where an f-string puts
+    a value (with the expressions, for the translator). None for anything but a string."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.replace("{", "{{").replace("}", "}}"), []
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    text, values = "", []
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            text += str(part.value).replace("{", "{{").replace("}", "}}")
+        else:
+            values.append(ast.get_source_segment(source, part.value) or "?")
+            text += f"{{v{len(values)}}}"
+    return text, values
+
+
+def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
+    """(template, note) of every message the checks of a test cell can show."""
+    source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                       for line in cell_source.splitlines())
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    arguments: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in CHECKS:
+            arguments += [node.args[i] for i in CHECKS[node.func.id] if i < len(node.args)]
+            arguments += [k.value for k in node.keywords if k.arg in CHECK_KEYWORDS]
+    # A message kept in a variable first (`hint = "..."` then `check_close(..., hint=hint)`):
+    # every string the cell assigns to that name, in either branch of a conditional expression.
+    names = {a.id for a in arguments if isinstance(a, ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id in names for t in targets):
+                values = [node.value]
+                while values:
+                    value = values.pop()
+                    if isinstance(value, ast.IfExp):
+                        values += [value.body, value.orelse]
+                    else:
+                        arguments.append(value)
+    for argument in arguments:
+        if True:
+            template = message_template(argument, source)
+            if template and template[0].strip():
+                text, values = template
+                where = ", ".join(f"v{i} = {v}" for i, v in enumerate(values, 1))
+                found.append((text, f"a test message of {grade_id}" + (f" ({where})" if where else "")))
+    return found
+
+
+#: Packages whose own words a student can meet: the toolkit, and the hidden tests' helpers.
+CODE_PACKAGES = ("coursekit", "graders")
+
+
 def code_entries(package: Path) -> list[Entry]:
-    """The texts coursekit shows from its own code: every ``translate("ui:...", "English")``."""
-    entries = []
-    for module in sorted(package.rglob("*.py")):
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "translate"
-                    and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])):
-                entries.append(Entry(node.args[0].value, node.args[1].value,
-                                     f"shown by {module.relative_to(package.parent).as_posix()}"))
+    """The texts the course's packages show from their own code: every
+    ``translate("ui:...", "English")``, and the messages of their checks (``check(..., f"...")``),
+    in coursekit/ and its sibling graders/."""
+    entries, seen = [], set()
+    for folder in [package.parent / name for name in CODE_PACKAGES]:
+        for module in sorted(folder.rglob("*.py")):
+            text = module.read_text(encoding="utf-8")
+            where = module.relative_to(package.parent).as_posix()
+            for node in ast.walk(ast.parse(text)):
+                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "translate"
+                        and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])):
+                    entries.append(Entry(node.args[0].value, node.args[1].value, f"shown by {where}"))
+            for template, note in message_entries(text, where):
+                context = f"{MESSAGE}{hashlib.sha256(template.encode()).hexdigest()[:10]}"
+                if context not in seen:
+                    seen.add(context)
+                    entries.append(Entry(context, template, note))
     return entries
 
 
 def notebook_entries(notebook: Path) -> list[Entry]:
     nb = nbformat.read(str(notebook), as_version=4)
     entries = []
+    seen_messages: set[str] = set()
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.strip():
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -119,6 +197,13 @@ def notebook_entries(notebook: Path) -> list[Entry]:
             entries.append(Entry(f"{MARKDOWN}{cell.id}", cell.source, note))
         elif cell.cell_type == "code" and "show_quiz(" in cell.source:
             entries.extend(quiz_entries(cell.source))
+        elif cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            grade_id = cell.metadata["nbgrader"].get("grade_id", "")
+            for text, note in message_entries(cell.source, grade_id):
+                context = f"{MESSAGE}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+                if context not in seen_messages:  # the same message in two cells: one entry
+                    seen_messages.add(context)
+                    entries.append(Entry(context, text, note))
     return entries
 
 
@@ -226,6 +311,10 @@ VARIANTS = {
     "স্বয়ংক্রিয় ডিফারেনশিয়েশন": "অটোমেটিক ডিফারেনশিয়েশন",
     "শেপ": "আকার",
     "হিস্ট্রি": "ইতিহাস",
+    # A term swapped in without its suffix adjusted:
+    "বিচ্যুতিের": "বিচ্যুতির",
+    "ইতিহাসর": "ইতিহাসের",
+    "ইতিহাসতে": "ইতিহাসে",
 }
 #: "layer" is স্তর; লেয়ার only inside the glossary's মাল্টি-লেয়ার পারসেপট্রন.
 LAYER_LOANWORD = re.compile(r"(?<!মাল্টি-)লেয়ার")

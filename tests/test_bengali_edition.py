@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from coursekit import language, quiz
@@ -200,3 +201,47 @@ def test_autograde_gives_a_bengali_notebook_its_locked_text_back_in_bengali():
         assert plain[cell_id] == next(c.source for c in english.cells if c.id == cell_id)
     unlocked = [c.id for c in english.cells if c.cell_type == "markdown" and c.id not in locked]
     assert all(bengali[i] == plain[i] for i in unlocked), "only locked cells are the edition's to set"
+
+
+def _message_entries() -> list[tuple[str, str, str]]:
+    import polib
+
+    found = []
+    for _, catalogue in CATALOGUES:
+        for entry in polib.pofile(str(catalogue)):
+            if entry.msgctxt.startswith(translations.MESSAGE) and entry.translated() and not entry.obsolete:
+                found.append((_id(catalogue), entry.msgid, entry.msgstr))
+    return found
+
+
+def test_every_test_message_is_recognised_and_rebuilt_in_bengali():
+    """Each message template, filled with values as a failing check would fill it, comes back as
+    its translation with the same values; in English it is left alone."""
+    entries = _message_entries()
+    assert len(entries) > 500, "the test messages of the six notebooks are translated"
+    wrong = []
+    for where, english, bengali in entries:
+        values = {f"v{i}": f"<{i * 7}, (3, {i})>" for i in range(1, 10)}
+        text = english.format(**values)
+        if language.translate_message(text, LANGUAGE) != bengali.format(**values):
+            wrong.append((where, english))
+        assert language.translate_message(text, "en") == text
+    assert not wrong, wrong[:5]
+
+
+def test_a_failing_check_speaks_the_notebooks_language(monkeypatch):
+    from coursekit import grading
+
+    where, english, bengali = next(e for e in _message_entries() if "{v1}" in e[1])
+    text = english.format(v1="42", v2="(2, 3)", v3="x", v4="y")
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", LANGUAGE)
+    with pytest.raises(AssertionError) as raised:
+        grading.check(False, text)
+    assert str(raised.value) == bengali.format(v1="42", v2="(2, 3)", v3="x", v4="y")
+    with pytest.raises(AssertionError) as raised:
+        grading.check_shape(np.zeros((2, 3)), (3, 2), "W")
+    assert str(raised.value).startswith("W: আকার হওয়ার কথা (3, 2), পাওয়া গেল (2, 3)")
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", "en")
+    with pytest.raises(AssertionError) as raised:
+        grading.check(False, text)
+    assert str(raised.value) == text

@@ -137,6 +137,16 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in CHECKS:
             arguments += [node.args[i] for i in CHECKS[node.func.id] if i < len(node.args)]
             arguments += [k.value for k in node.keywords if k.arg in CHECK_KEYWORDS]
+    # `hint or "..."`, `a if c else b`: each string or name of it.
+    pending, arguments = arguments, []
+    while pending:
+        argument = pending.pop()
+        if isinstance(argument, ast.BoolOp):
+            pending += argument.values
+        elif isinstance(argument, ast.IfExp):
+            pending += [argument.body, argument.orelse]
+        else:
+            arguments.append(argument)
     # A message kept in a variable first (`hint = "..."` then `check_close(..., hint=hint)`):
     # every string the cell assigns to that name, in either branch of a conditional expression.
     names = {a.id for a in arguments if isinstance(a, ast.Name)}
@@ -149,6 +159,8 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
                     value = values.pop()
                     if isinstance(value, ast.IfExp):
                         values += [value.body, value.orelse]
+                    elif isinstance(value, ast.BoolOp):
+                        values += value.values
                     else:
                         arguments.append(value)
     for argument in arguments:

@@ -9,6 +9,7 @@ that the translations keep the code, math and links of the English intact (hygie
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import unicodedata
 from pathlib import Path
@@ -219,11 +220,15 @@ def test_every_test_message_is_recognised_and_rebuilt_in_bengali():
     its translation with the same values; in English it is left alone."""
     entries = _message_entries()
     assert len(entries) > 500, "the test messages of the six notebooks are translated"
+    # A message used in two notebooks has one translation at run time (the build keeps one).
+    chosen = editions.runtime_texts(ROOT, LANGUAGE)["messages"]
     wrong = []
     for where, english, bengali in entries:
-        values = {f"v{i}": f"<{i * 7}, (3, {i})>" for i in range(1, 10)}
+        values = {f"v{i}": f"<{i * 7}>" for i in range(1, 10)}  # values without the separators of the text
         text = english.format(**values)
-        if language.translate_message(text, LANGUAGE) != bengali.format(**values):
+        if len("".join(re.split(r"\{v\d+\}", english)).strip()) < 2:
+            continue  # a bare "{v1}" is not recognised on purpose (coursekit/language.py)
+        if language.translate_message(text, LANGUAGE) != chosen[english].format(**values):
             wrong.append((where, english))
         assert language.translate_message(text, "en") == text
     assert not wrong, wrong[:5]

@@ -12,6 +12,7 @@ perfect_en  lesson1/ (English), every answer filled in            full marks
 perfect_bn  bn/lesson1/ (Bengali), every answer filled in         full marks
 blank_en    lesson1/ (English), the committed student version     0
 blank_bn    bn/lesson1/ (Bengali), the committed student version  0
+slip_bn     bn/lesson1/, a sum where absolute_error needs a mean  some points, a Bengali message
 ==========  ====================================================  ==========
 
 Proved: both editions get the same marks; autograding keeps the student's Bengali markdown and
@@ -39,7 +40,9 @@ from instructor.translations import BENGALI
 LESSON = "lesson1"
 EDITIONS = {"en": nc.ROOT / LESSON, "bn": nc.ROOT / "bn" / LESSON}
 STUDENTS = {"perfect_en": ("en", True), "perfect_bn": ("bn", True),
-            "blank_en": ("en", False), "blank_bn": ("bn", False)}
+            "blank_en": ("en", False), "blank_bn": ("bn", False), "slip_bn": ("bn", True)}
+#: slip_bn sums where the mean belongs in absolute_error: one visible test fails, in Bengali.
+SLIP = ("return float(np.mean(np.abs(prediction - target)))", "return float(np.sum(np.abs(prediction - target)))")
 
 
 def _cli(root, *args: str) -> tuple[int, str]:
@@ -67,6 +70,9 @@ def graded(tmp_path_factory) -> SimpleNamespace:
             if perfect:
                 nb, problems = nc.fill_in_notebook(nb, nc.read_notebook(ref.source_path))
                 assert not problems, f"{edition} {ref.name}: {problems}"
+            if student == "slip_bn":
+                cell = next(c for c in nb.cells if SLIP[0] in c.source)
+                cell.source = cell.source.replace(*SLIP)
             nbformat.write(nb, str(folder / ref.name))
     autograde, feedback = _cli(root, "autograde", LESSON), _cli(root, "feedback", LESSON)
     with open(course.path("autograded", f"report-{LESSON}.csv"), newline="", encoding="utf-8") as f:
@@ -89,7 +95,20 @@ def test_one_autograde_gives_both_editions_the_same_marks(graded):
     scores = {s: (r["status"], float(r["score"]), float(r["max_score"]))
               for s, r in graded.report.items()}
     full, zero = ("graded", graded.points, graded.points), ("graded", 0.0, graded.points)
-    assert scores == dict(perfect_en=full, perfect_bn=full, blank_en=zero, blank_bn=zero), output
+    assert {s: v for s, v in scores.items() if s != "slip_bn"} == dict(
+        perfect_en=full, perfect_bn=full, blank_en=zero, blank_bn=zero), output
+    assert 0 < scores["slip_bn"][1] < graded.points, scores["slip_bn"]
+
+
+def test_a_failing_check_explains_itself_in_bengali(graded):
+    """The slip's failing test shows the check's message translated, in the graded notebook and
+    so in the feedback (the test cell is the English code; the message comes from the catalogue)."""
+    ref = graded.refs[0]
+    autograded = nc.read_notebook(graded.course.path("autograded", "slip_bn", LESSON, ref.name))
+    errors = [o for c in autograded.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error" and o.get("ename") == "AssertionError"]
+    assert errors, "the slip failed no check"
+    assert all(BENGALI.search(o["evalue"]) for o in errors), [o["evalue"] for o in errors]
 
 
 @pytest.mark.parametrize("student", STUDENTS)

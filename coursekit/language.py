@@ -10,7 +10,9 @@ The language is, in this order:
    notebook's metadata, so feedback comes back in the language of the notebook handed in;
 2. the edition's folder: a notebook's kernel starts in the notebook's folder, and the Bengali
    edition lives in ``bn/<assignment>/`` (instructor/editions.py);
-3. English.
+3. a ``.coursekit-language`` file in the notebook's folder or the two above it (a student
+   handout of the Bengali edition, which keeps the English folder names);
+4. English.
 
 Translations come from ``coursekit/locale/<language>.json``, generated from the translators'
 catalogues in ``translations/`` by ``python -m instructor.editions``: keyed by context (what
@@ -30,6 +32,7 @@ from pathlib import Path
 ENGLISH = "en"
 LANGUAGES = (ENGLISH, "bn")
 LOCALE = Path(__file__).resolve().parent / "locale"
+LANGUAGE_FILE = ".coursekit-language"
 
 
 def current() -> str:
@@ -38,10 +41,19 @@ def current() -> str:
     if chosen in LANGUAGES:
         return chosen
     try:
-        edition = Path.cwd().parent.name
+        here = Path.cwd()
     except OSError:  # the working folder was deleted
         return ENGLISH
-    return edition if edition in LANGUAGES else ENGLISH
+    if here.parent.name in LANGUAGES:
+        return here.parent.name
+    # A handout of one edition (`python -m instructor student-copy --language bn`) keeps the
+    # English folder names and says its language in a file at its root.
+    for folder in (here, *here.parents[:2]):
+        marker = folder / LANGUAGE_FILE
+        if marker.is_file():
+            chosen = marker.read_text(encoding="utf-8").strip().lower()
+            return chosen if chosen in LANGUAGES else ENGLISH
+    return ENGLISH
 
 
 @functools.cache

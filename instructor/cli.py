@@ -188,7 +188,8 @@ def cmd_class_report(args: argparse.Namespace) -> int:
 def cmd_student_copy(args: argparse.Namespace) -> int:
     course = _course(args)
     copy = student_copy.make_student_copy(course.root, args.destination, args.lessons or [],
-                                          args.lab, force=args.force, source=course.source)
+                                          args.lab, force=args.force, source=course.source,
+                                          language=args.language)
     for warning in copy.warnings:
         print(f"warning (--force): {warning}", file=sys.stderr)
     print(f"Student repository in {copy.destination}: {len(copy.notebooks)} notebook(s), coursekit/, "
@@ -319,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("destination", help="a new folder to write the copy to")
     p.add_argument("--lessons", type=int, nargs="*", help="lesson numbers handed out now, e.g. 1 2")
     p.add_argument("--lab", action="store_true", help="include the MNIST lab")
+    p.add_argument("--language", choices=["en", "bn"], default="en",
+                   help="the edition to hand out: en (default) or bn, the Bengali one (bn/)")
     p.add_argument("--force", action="store_true",
                    help="copy even when a lesson's recap gives away answers of another lesson of "
                         "the same handout (a warning instead of a refusal)")

@@ -66,6 +66,35 @@ Next time, the second command alone opens JupyterLab again.
 """
 
 
+#: The same README for the Bengali edition (`--language bn`): the folders and commands are the
+#: English ones, the notebooks in them are Bengali.
+README_BN = """\
+# নিজের নিউরাল নেটওয়ার্ক ফ্রেমওয়ার্ক নিজেই বানান
+
+{contents}
+
+একবার সেট-আপ করুন (সব প্যাকেজসহ একটি নতুন ভার্চুয়াল এনভায়রনমেন্ট), তারপর প্রথম নোটবুকটি খুলুন:
+
+```bash
+python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
+.venv/bin/jupyter lab --ServerApp.root_dir=. --allow-root {first}
+```
+
+পরের বার শুধু দ্বিতীয় কমান্ডটিই JupyterLab আবার খুলে দেয়।
+
+- প্রতিটি অনুশীলনী সেলে লেখা থাকে `YOUR CODE HERE`; ঠিক পরের সেলটি সঙ্গে সঙ্গে আপনার উত্তর যাচাই
+  করে। গ্রেডার আরও কিছু টেস্ট চালায়, অন্য আকার আর অন্য সিডে, তাই কোড সাধারণভাবে লিখুন।
+- জমা দেওয়ার আগে নোটবুকের টুলবারে **Validate** চাপুন: এটি নোটবুকটি নতুন করে চালিয়ে জানায় কোন টেস্ট
+  এখনো ফেল করছে।
+- কোনো গ্রেডিয়েন্টে আটকে গেলে `coursekit.gradcheck(layer, x)` আপনার `backward`-কে সসীম পার্থক্যের
+  সঙ্গে মিলিয়ে দেখে।
+- প্রতিটি নোটবুক তার নিজের ফাইল-নামেই জমা দিন, শিক্ষক যেভাবে বলেন (এই রিপোজিটরিতে push করে, অথবা
+  `.ipynb` ফাইলটি আপলোড করে)।
+- বাংলা অক্ষরের জায়গায় ফাঁকা বাক্স দেখলে একটি বাংলা ফন্ট ইনস্টল করুন (Debian বা Ubuntu-তে
+  `sudo apt install fonts-noto-core`)।
+"""
+
+
 class StudentCopyError(ValueError):
     """The copy cannot be made as asked; the message says why and what to do."""
 
@@ -241,8 +270,11 @@ def _git_config(key: str) -> str:
 
 
 def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
-                      include_lab: bool, *, force: bool = False, source: str = "source") -> StudentCopy:
-    """Write the student repository to ``destination`` (a new folder)."""
+                      include_lab: bool, *, force: bool = False, source: str = "source",
+                      language: str = "en") -> StudentCopy:
+    """Write the student repository to ``destination`` (a new folder). ``language="bn"`` hands
+    out the Bengali edition (``bn/``) under the same folder and notebook names, so submissions
+    of both editions are graded alike."""
     course_root, destination = Path(course_root).resolve(), Path(destination).resolve()
     if destination.exists() and any(destination.iterdir()):
         raise StudentCopyError(f"{destination} already exists and is not empty; choose a new folder "
@@ -277,8 +309,13 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
     (destination / "pyproject.toml").write_text(
         student_pyproject((course_root / "pyproject.toml").read_text(encoding="utf-8")))
     notebooks = []
+    edition = course_root if language == "en" else course_root / language
+    missing = [f for f in folders if not (edition / f).is_dir()]
+    if missing:
+        raise StudentCopyError(f"the {language} edition has no {', '.join(missing)} in {edition}; "
+                               f"build it first (python -m instructor.editions {language}).")
     for folder in folders:
-        copied = shutil.copytree(course_root / folder, destination / folder,
+        copied = shutil.copytree(edition / folder, destination / folder,
                                  ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         notebooks += sorted(Path(copied).glob("*.ipynb"))
     if not notebooks:
@@ -288,9 +325,17 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
         if lessons else []
     if include_lab:
         parts.append("the MNIST lab (see lab/README.md)")
-    contents = "This repository holds " + " and ".join(parts) + " of the course."
     first = notebooks[0].relative_to(destination).as_posix()
-    (destination / "README.md").write_text(README.format(first=first, contents=contents))
+    if language == "en":
+        contents = "This repository holds " + " and ".join(parts) + " of the course."
+        readme = README.format(first=first, contents=contents)
+    else:
+        held = ([f"পাঠ {', '.join(map(str, sorted(set(lessons))))}"] if lessons else []) \
+            + (["MNIST ল্যাব (দেখুন lab/README.md)"] if include_lab else [])
+        readme = README_BN.format(first=first, contents=f"এই রিপোজিটরিতে কোর্সের {' আর '.join(held)} আছে।")
+    (destination / "README.md").write_text(readme, encoding="utf-8")
+    if language != "en":  # the kernels learn the edition from it (coursekit/language.py)
+        (destination / ".coursekit-language").write_text(f"{language}\n", encoding="utf-8")
     (destination / ".gitignore").write_text(GITIGNORE)
     commit = _commit(destination, f"Course handout: {' and '.join(parts)}")
     return StudentCopy(destination, notebooks, [r.describe() for r in reveals], commit)

@@ -122,3 +122,29 @@ def test_an_existing_folder_is_never_overwritten(tmp_path, capsys):
     assert _copy(tmp_path, "--lab") == 1
     assert "not empty" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "student work"
+
+
+def test_the_bengali_edition_is_handed_out_under_the_same_names(tmp_path):
+    """`--language bn`: the Bengali notebooks in the English folder names (one gradebook for a
+    mixed class), the lab's Bengali README, and a Bengali README with the same commands."""
+    destination = tmp_path / "bn-students"
+    assert _copy(destination, "--lessons", "1", "--lab", "--language", "bn") == 0
+    for relative in ("lesson1/01_loss_functions.ipynb", "lab/mnist_lab.ipynb", "lab/README.md"):
+        assert (destination / relative).read_bytes() == (ROOT / "bn" / relative).read_bytes(), relative
+    readme = (destination / "README.md").read_text(encoding="utf-8")
+    assert "--allow-root lesson1/01_loss_functions.ipynb" in readme
+    assert "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt" in readme
+    assert "পাঠ 1" in readme and "MNIST ল্যাব" in readme and "Validate" in readme
+    assert (destination / "coursekit" / "locale" / "bn.json").is_file()
+    assert _git(destination, "status", "--porcelain", "--ignored") == ""  # the marker is committed
+
+
+def test_a_bengali_handout_runs_its_kernels_in_bengali(tmp_path, monkeypatch):
+    from coursekit import language
+
+    monkeypatch.delenv("COURSEKIT_LANGUAGE", raising=False)
+    (tmp_path / "lesson1").mkdir()
+    monkeypatch.chdir(tmp_path / "lesson1")
+    assert language.current() == "en"
+    (tmp_path / ".coursekit-language").write_text("bn\n")
+    assert language.current() == "bn"

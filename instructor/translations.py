@@ -72,10 +72,6 @@ def catalogue_path(root: Path, notebook: Path, language: str) -> Path:
 
 # --- What a notebook has to translate ----------------------------------------------------------
 
-def _literal_strings(node: ast.AST) -> object:
-    return ast.literal_eval(node)
-
-
 def quiz_entries(code: str) -> list[Entry]:
     """The texts of every ``show_quiz(quiz_id, [questions...], title=...)`` call in ``code``."""
     try:
@@ -86,11 +82,11 @@ def quiz_entries(code: str) -> list[Entry]:
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show_quiz"):
             continue
-        quiz_id = _literal_strings(node.args[0])
+        quiz_id = ast.literal_eval(node.args[0])
         for keyword in node.keywords:
             if keyword.arg == "title":
-                entries.append(Entry(f"{QUIZ}{quiz_id}/title", _literal_strings(keyword.value)))
-        for question in _literal_strings(node.args[1]):
+                entries.append(Entry(f"{QUIZ}{quiz_id}/title", ast.literal_eval(keyword.value)))
+        for question in ast.literal_eval(node.args[1]):
             where = f"{QUIZ}{quiz_id}/{question['id']}"
             entries.append(Entry(f"{where}/question", question["question"]))
             for option_id, text in question["options"].items():
@@ -140,7 +136,7 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
     # `hint or "..."`, `a if c else b`: each string or name of it.
     pending, arguments = arguments, []
     while pending:
-        argument = pending.pop()
+        argument = pending.pop(0)  # in the order of the cell
         if isinstance(argument, ast.BoolOp):
             pending += argument.values
         elif isinstance(argument, ast.IfExp):
@@ -164,12 +160,11 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
                     else:
                         arguments.append(value)
     for argument in arguments:
-        if True:
-            template = message_template(argument, source)
-            if template and template[0].strip():
-                text, values = template
-                where = ", ".join(f"v{i} = {v}" for i, v in enumerate(values, 1))
-                found.append((text, f"a test message of {grade_id}" + (f" ({where})" if where else "")))
+        template = message_template(argument, source)
+        if template and template[0].strip():
+            text, values = template
+            where = ", ".join(f"v{i} = {v}" for i, v in enumerate(values, 1))
+            found.append((text, f"a test message of {grade_id}" + (f" ({where})" if where else "")))
     return found
 
 

@@ -67,11 +67,6 @@ c.SandboxedExecute.timeout = 120
 c.SandboxedExecute.notebook_timeout = 1800
 c.SandboxedExecute.memory_limit_mb = 4096
 c.SandboxedExecute.process_limit = 64
-# The lessons' tests were written for one process (they seed NumPy's global generator, compare
-# object identity, subclass the student's classes, nudge arrays through callbacks), which the
-# judge cannot reproduce by proxy: they run inside the sandbox, as nbgrader would, until they
-# are rewritten for the judge (docs/AUTHORING.md). The lab's tests run in the judge.
-c.SandboxedExecute.tests_inside_sandbox = ["lessons", "lesson[0-9]*"]
 
 # Student HTML and JavaScript (markdown, outputs) is sanitised before an instructor opens the
 # autograded notebook in formgrader or a student opens the feedback.

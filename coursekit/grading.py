@@ -149,3 +149,38 @@ def check_raises(error: type[BaseException], function: Callable[[], Any], messag
     except error:
         return
     raise AssertionError(translate_message(message))
+
+
+# Set by the autograder's judge while it runs a test cell outside the student's process.
+_notebook_runner: Callable[[Callable[..., Any], tuple, dict], Any] | None = None
+
+
+def in_notebook(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, run where the student's code lives; returns its result.
+
+    For the part of a test that needs the notebook's own state: NumPy's global generator seeded
+    for the student's code, an object made without its ``__init__``, a function that reads an
+    array the student's code changes in place. In the student's kernel this is an ordinary
+    call. The autograder runs test cells outside the student's process: there, ``function``'s
+    source is run in the notebook, and its arguments and result travel as data (arrays are
+    copies, student objects come back as proxies), so the test still decides on what it
+    computes itself. ``function`` must be defined at the top level of the test cell and import
+    what it uses (``import numpy as np`` inside it); the notebook's names are its globals.
+    """
+    if _notebook_runner is None:
+        return function(*args, **kwargs)
+    return _notebook_runner(function, args, kwargs)
+
+
+def bare_instance(cls: type, **attributes: Any) -> Any:
+    """An instance of the student's ``cls`` with only ``attributes`` set, made in the notebook
+    without calling its ``__init__``: a test of one method then does not depend on another
+    exercise being right (``bare_instance(Linear, W=W, b=b).forward(x)``)."""
+    return in_notebook(_bare_instance, cls, **attributes)
+
+
+def _bare_instance(cls, **attributes):
+    instance = object.__new__(cls)
+    for name, value in attributes.items():
+        setattr(instance, name, value)
+    return instance

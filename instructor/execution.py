@@ -39,7 +39,6 @@ class Task:
     limits: sandbox.Limits
     files: dict[str, bytes] = field(default_factory=dict)  # the submission's other files
     isolated: bool = True
-    judge_outside: bool = True  # False: the assignment's tests run in the sandbox (see below)
 
 
 @dataclass
@@ -62,13 +61,6 @@ def fingerprint(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]]) -> 
             for c in nb.cells]
     tests = sorted((name, c["source"]) for name, c in cells.items())
     return hashlib.sha256(json.dumps([data, tests]).encode()).hexdigest()
-
-
-def judged_outside(assignment: str, patterns: list[str]) -> bool:
-    """False for assignments matching a ``SandboxedExecute.tests_inside_sandbox`` pattern."""
-    import fnmatch
-
-    return not any(fnmatch.fnmatch(assignment, pattern) for pattern in patterns)
 
 
 def test_names(cells: dict[str, dict[str, Any]]) -> set[str]:
@@ -102,16 +94,10 @@ def _judged_in(environment: dict[str, str]) -> Iterator[None]:
 
 def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], limits: sandbox.Limits,
                  files: Path | dict[str, bytes] | None, *, isolated: bool = True, slot: int | None = None,
-                 judge_outside: bool = True,
                  log: logging.Logger | None = None) -> tuple[dict[int, list[dict]], list[dict], list[str]]:
-    """Execute ``nb`` in order: (outputs by cell index, timeouts, sandbox events).
-
-    ``judge_outside=False`` runs the test cells (still the gradebook's source) inside the
-    sandbox, in the student's namespace, as nbgrader would: for tests written for one process
-    (a shared global random state, identity of objects, subclasses of student classes). The
-    sandbox still protects the machine, the course and the other students; the score then
-    comes from the student's process, so in-process tricks are the syntax report's to flag.
-    """
+    """Execute ``nb`` in order: (outputs by cell index, timeouts, sandbox events). Student and
+    set-up cells run in the sandbox; every test cell runs in the judge, from the gradebook's
+    source."""
     log = log or logging.getLogger(__name__)
     tests = test_names(cells)
     imports = judge_module.trusted_imports(
@@ -134,17 +120,16 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
                 box.kill(f"the notebook ran longer than {limits.wall_seconds:g} s in all")
             if box.stopped is not None:
                 outputs = [_stopped(box.stopped)]
-            elif grade_id in tests and judge_outside:
+            elif grade_id in tests:
                 try:
                     outputs = judge.run_test(cells[grade_id]["source"], grade_id)
                 except remote.ProtocolError as error:
                     box.kill(_why_stopped(error, box))
                     outputs = [_stopped(box.stopped)]
             else:
-                source = cells[grade_id]["source"] if grade_id in tests else cell.source
                 try:
                     outputs = checked_outputs(box.endpoint.call_extra(
-                        "run_cell", source, float(limits.cell_cpu_seconds),
+                        "run_cell", cell.source, float(limits.cell_cpu_seconds),
                         float(limits.cell_wall_seconds)))
                 except remote.ProtocolError as error:
                     box.kill(_why_stopped(error, box))
@@ -167,7 +152,7 @@ def execute_task(task: Task) -> Result:
     tests = test_names(task.cells)
     try:
         outputs, timeouts, events = run_notebook(nb, task.cells, task.limits, task.files,
-                                                 isolated=task.isolated, judge_outside=task.judge_outside)
+                                                 isolated=task.isolated)
         error = ""
     except sandbox.SandboxUnavailable as problem:
         outputs, timeouts, events, error = {}, [], [], str(problem)

@@ -46,8 +46,6 @@ def prepare_tasks(course: Any, assignment: str, students: list[str], limits: san
     preprocessors = [import_item(name)(config=config) for name in names]
     for preprocessor in preprocessors:
         preprocessor.enabled = True
-    inside = list(config.get("SandboxedExecute", {}).get("tests_inside_sandbox", []) or [])
-    judge_outside = execution.judged_outside(assignment, inside)
     tasks, problems = [], {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)
@@ -68,7 +66,7 @@ def prepare_tasks(course: Any, assignment: str, students: list[str], limits: san
                     problems[student] = f"{type(error).__name__}: {error}"
                     continue
                 tasks.append(execution.Task(student, notebook, nbformat.writes(nb), cells, limits,
-                                            files, isolated, judge_outside))
+                                            files, isolated))
     return tasks, problems
 
 

@@ -257,11 +257,6 @@ class SandboxedExecute(NbGraderPreprocessor):
     memory_limit_mb = Integer(4096, help="Address space of each sandboxed process, MiB.").tag(config=True)
     process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
 
-    tests_inside_sandbox = List(Unicode(), [], help=(
-        "Assignments (glob patterns) whose test cells run inside the sandbox, in the student's "
-        "namespace, instead of in the judge: for tests that need one process (a shared global "
-        "random state, object identity, subclassing a student's class). Safe for the machine; "
-        "the score then comes from the student's process.")).tag(config=True)
     results_dir = Unicode("", help=(
         "A folder of outputs computed ahead by parallel or Dask workers (instructor/parallel.py): "
         "a notebook whose fingerprint matches is replayed instead of run again.")).tag(config=True)
@@ -282,9 +277,7 @@ class SandboxedExecute(NbGraderPreprocessor):
                                     cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
             files = Path(resources.get("metadata", {}).get("path") or ".")
             outputs, timeouts, events = execution.run_notebook(
-                nb, cells, limits, files, isolated=self.sandbox, log=self.log,
-                judge_outside=execution.judged_outside(resources["nbgrader"]["assignment"],
-                                                       list(self.tests_inside_sandbox)))
+                nb, cells, limits, files, isolated=self.sandbox, log=self.log)
         if not self.sandbox:
             self.log.warning("GRADING WITHOUT A SANDBOX (--no-sandbox): student code runs with your "
                              "rights and can read or change the course, the gradebook and your files.")

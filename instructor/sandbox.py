@@ -140,13 +140,6 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
     if toolkit is not None:
         read_only(str(toolkit), str(toolkit))
         python_path.append(str(toolkit.parent))
-    # The lessons' test cells still run in the sandbox (SandboxedExecute.tests_inside_sandbox),
-    # and their hidden parts import the trusted helpers of graders/: they must be there too.
-    helpers = _toolkit_dir("graders")
-    if helpers is not None:
-        read_only(str(helpers), str(helpers))
-        if str(helpers.parent) not in python_path:
-            python_path.append(str(helpers.parent))
     args += ["--bind", str(workdir), WORK, "--chdir", WORK]
     env = {"HOME": "/tmp/home", "TMPDIR": "/tmp", "IPYTHONDIR": "/tmp/home/.ipython",
            "MPLCONFIGDIR": "/tmp/home/.matplotlib", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",

@@ -107,9 +107,10 @@ MUTATING_METHODS = {"update", "setdefault", "pop", "popitem", "clear", "__setite
 # %env, %%bash, %%writefile...) is treated as tampering in a graded notebook.
 HARMLESS_LINE_MAGICS = {"matplotlib", "time", "timeit", "pinfo", "pinfo2", "pdoc", "pdef",
                         "psource", "who", "whos", "who_ls", "precision", "pprint"}
-HARMLESS_CELL_MAGICS = {"time", "timeit", "capture"}
+# %%demo (coursekit.demos) runs the lessons' demo cells, or shows their recorded output.
+HARMLESS_CELL_MAGICS = {"time", "timeit", "capture", "demo"}
 # Magics whose argument is Python code that must be checked too.
-CODE_MAGICS = {"time", "timeit", "capture"}
+CODE_MAGICS = {"time", "timeit", "capture", "demo"}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 What docs/instructor-lessons.md shows, run as command lines in a throwaway copy of the course:
 ``generate_assignment lesson2``, ``release_assignment lesson2`` to an exchange given by
 command-line flags, ``autograde lesson2`` for one student who handed in lesson 2 with every answer
-filled in, and ``export --assignment lesson2``. Lesson 1 is in the course too (its student version
+filled in and one who handed in the blank notebook with hooks that hide every error from
+IPython (which the lesson's tests used to run in: the judge now does), and
+``export --assignment lesson2``. Lesson 1 is in the course too (its student version
 and its gradebook entry), so each step must leave it alone. Each command line costs ~5 s of
 start-up; four of them, and one execution of lesson 2, keep this near 30 s.
 """
@@ -22,7 +24,10 @@ import notebook_course as nc
 import pytest
 
 LESSON, EARLIER = "lesson2", "lesson1"
-STUDENT = "alice"
+STUDENT, HIDER = "alice", "mallory"
+# In the student's process, these make every failing cell look like a success to nbgrader.
+HIDE_ERRORS = ("import sys\nsys.excepthook = lambda *args: None\n"
+               "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n")
 
 
 def _nbgrader(course: Path, *args: str) -> str:
@@ -84,6 +89,10 @@ def test_release_autograde_and_export_one_lesson_with_nbgrader_commands(course, 
                                                nc.read_notebook(ref.source_path))
         assert not problems, problems
         nbformat.write(filled, str(submission / ref.name))
+        blank = nc.read_notebook(outbound / LESSON / ref.name)
+        blank.cells.insert(1, nbformat.v4.new_code_cell(HIDE_ERRORS))
+        (course / "submitted" / HIDER / LESSON).mkdir(parents=True, exist_ok=True)
+        nbformat.write(blank, str(course / "submitted" / HIDER / LESSON / ref.name))
     # Lesson 1 is in the gradebook too, as after its own release: export must keep them apart.
     from nbgrader.api import Gradebook
 
@@ -103,5 +112,5 @@ def test_release_autograde_and_export_one_lesson_with_nbgrader_commands(course, 
                 for r in csv.DictReader(handle)]
     points = _points(LESSON)
     assert points > 0
-    assert rows == [(LESSON, STUDENT, points, points)], rows
+    assert sorted(rows) == [(LESSON, HIDER, 0.0, points), (LESSON, STUDENT, points, points)], rows
     assert {p.name: p.read_bytes() for p in (course / EARLIER).iterdir()} == earlier_before

@@ -50,13 +50,15 @@ def test_the_real_sandbox_has_no_network_host_files_or_environment(monkeypatch):
             f"repo = {repo!r}\n"
             "print(json.dumps({'env': sorted(os.environ), 'net': socket.if_nameindex(),\n"
             "    'toolkit': os.path.isdir(os.path.join(repo, 'coursekit')),\n"
-            "    'others': sorted(set(os.listdir(repo)) - {'coursekit', 'graders', '.venv'}),\n"
+            "    'graders': os.path.exists(os.path.join(repo, 'graders')),\n"
+            "    'others': sorted(set(os.listdir(repo)) - {'coursekit', '.venv'}),\n"
             "    'uid': os.getuid()}))"), 10.0, 20.0)
     seen = json.loads("".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream"))
     assert "SOME_TOKEN" not in seen["env"] and "PATH" in seen["env"]
     assert seen["net"] in ([], [[1, "lo"]])  # a new network namespace: an unconfigured loopback
-    # coursekit/ and graders/ (the lessons' hidden tests run inside): no solutions/, source/, gradebook...
-    assert seen["toolkit"] and seen["others"] == []
+    # Only coursekit/: no graders/ (the hidden tests' helpers: every test runs in the judge),
+    # solutions/, source/, gradebook...
+    assert seen["toolkit"] and not seen["graders"] and seen["others"] == []
     assert seen["uid"] != 0
 
 

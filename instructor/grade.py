@@ -95,15 +95,29 @@ def nbgrader_env() -> dict[str, str]:
 
 def run_nbgrader(course: Course, args: list[str], log_path: Path | None = None) -> tuple[int, str]:
     """Run one nbgrader command in the course folder; return its exit code and output."""
-    command = [sys.executable, "-m", "nbgrader", *args]
-    completed = subprocess.run(command, cwd=course.root, env=nbgrader_env(), capture_output=True,
-                               text=True, check=False)
-    output = completed.stdout + completed.stderr
+    return finish_nbgrader(start_nbgrader(course, args), args, log_path)
+
+
+def start_nbgrader(course: Course, args: list[str]) -> subprocess.Popen:
+    """Start one nbgrader command in the course folder (its output collected in a file)."""
+    output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course.root,
+                               env=nbgrader_env(), stdout=output, stderr=subprocess.STDOUT, text=True)
+    process.output_file = output  # type: ignore[attr-defined]
+    return process
+
+
+def finish_nbgrader(process: subprocess.Popen, args: list[str], log_path: Path | None = None) -> tuple[int, str]:
+    """Wait for a command of start_nbgrader; its exit code and output, appended to ``log_path``."""
+    code = process.wait()
+    with process.output_file as handle:  # type: ignore[attr-defined]
+        handle.seek(0)
+        output = handle.read()
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"$ nbgrader {' '.join(args)}\n{output}\n")
-    return completed.returncode, output
+    return code, output
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,10 +403,27 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
         args.extend(extra_args or [])
         limits = sandbox_limits(course, timeout=timeout, cpu_limit=cpu_limit, memory_mb=memory_mb)
         with tempfile.TemporaryDirectory(prefix="grading-results-") as results_dir:
-            timings = _run_ahead(course, assignment, to_grade, limits, sandboxed, jobs, scheduler,
-                                 Path(results_dir), log_path, echo)
             args.append(f"--SandboxedExecute.results_dir={results_dir}")
-            code, log = run_nbgrader(course, args, log_path)
+            # With more than one job, nbgrader records each notebook while the others still run
+            # (it waits while RUNNING exists); --jobs 1 stays one thing at a time.
+            overlap = bool(scheduler) or (jobs or _default_jobs()) > 1
+            running = Path(results_dir) / "RUNNING"
+            recorder = None
+            if overlap:
+                running.touch()
+                recorder = start_nbgrader(course, args)
+            try:
+                timings = _run_ahead(course, assignment, to_grade, limits, sandboxed, jobs, scheduler,
+                                     Path(results_dir), log_path, echo)
+            except BaseException:
+                if recorder is not None:
+                    recorder.kill()
+                    recorder.wait()
+                raise
+            finally:
+                running.unlink(missing_ok=True)
+            code, log = (finish_nbgrader(recorder, args, log_path) if recorder is not None
+                         else run_nbgrader(course, args, log_path))
         failures = _failures_from_log(log, course, assignment)
         for student, seconds in _timings_from_log(log, assignment).items():
             timings.setdefault(student, seconds)
@@ -431,6 +462,7 @@ def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: flo
     defaults = Limits()
     return Limits(
         memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.memory_mb)),
+        total_memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.total_memory_mb)),
         processes=int(settings.get("process_limit", defaults.processes)),
         cpu_seconds=int(settings.get("notebook_cpu_limit", defaults.cpu_seconds)),
         wall_seconds=float(settings.get("notebook_timeout", defaults.wall_seconds)),
@@ -446,14 +478,14 @@ def _run_ahead(course: Course, assignment: str, students: list[str], limits, san
     """Run the notebooks in parallel (instructor/parallel.py); seconds per student."""
     from . import parallel
 
-    tasks, problems = parallel.prepare_tasks(course, assignment, students, limits, sandboxed)
-    for student, problem in sorted(problems.items()):
-        echo(f"{student}: could not be prepared ({problem}); nbgrader will report it")
+    problems: dict[str, str] = {}
+    tasks = parallel.prepare_tasks(course, assignment, students, limits, sandboxed, problems)
+    count = len(students) * len(course.notebooks(assignment))
     where = f"on the Dask cluster {scheduler}" if scheduler else \
         f"with {jobs or parallel.default_jobs()} job(s)"
-    echo(f"Running {len(tasks)} notebook(s) {where}, each in its own sandbox"
+    echo(f"Running {count} notebook(s) {where}, each in its own sandbox"
          + ("" if sandboxed else " (NO SANDBOX)") + ":")
-    progress = parallel.Progress(len(tasks), log_path, echo)
+    progress = parallel.Progress(count, log_path, echo)
     seconds: dict[str, float] = {}
 
     def finished(result) -> None:
@@ -464,7 +496,15 @@ def _run_ahead(course: Course, assignment: str, students: list[str], limits, san
 
     parallel.run_tasks(tasks, jobs=jobs or parallel.default_jobs(), scheduler=scheduler,
                        on_result=finished)
+    for student, problem in sorted(problems.items()):
+        echo(f"{student}: could not be prepared ({problem}); nbgrader will report it")
     return seconds
+
+
+def _default_jobs() -> int:
+    from . import parallel
+
+    return parallel.default_jobs()
 
 
 def _needs_grading(course: Course, assignment: str, student: str) -> bool:

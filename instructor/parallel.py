@@ -12,6 +12,11 @@ computed ahead (``SandboxedExecute.results_dir``). Three steps:
    ``execution.execute_task``. A line per student is printed and logged as each one finishes;
 3. one ``nbgrader autograde`` run writes the gradebook (``instructor/grade.py``).
 
+The three overlap: a task goes to a worker as soon as it is prepared, and with more than one
+job nbgrader starts at once and records each notebook as soon as its outputs are there
+(``RUNNING`` in the results folder tells it to wait for the rest), so its serial share is
+hidden behind the workers instead of added after them.
+
 Dask workers need this course's Python environment (same packages, ``instructor`` and
 ``coursekit`` importable) and bubblewrap; the gradebook never leaves the instructor's machine.
 """
@@ -22,7 +27,7 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -32,9 +37,15 @@ import nbformat
 from . import execution, sandbox
 
 
+RUNNING = "RUNNING"  # in the results folder while workers may still add results
+
+
 def prepare_tasks(course: Any, assignment: str, students: list[str], limits: sandbox.Limits,
-                  isolated: bool = True) -> tuple[list[execution.Task], dict[str, str]]:
-    """Sanitise every submission as nbgrader's Autograde would: (tasks, student -> problem)."""
+                  isolated: bool = True, problems: dict[str, str] | None = None) -> Iterator[execution.Task]:
+    """Sanitise each submission as nbgrader's Autograde would, one task at a time (a worker can
+    start on the first while the next is prepared); what cannot be prepared goes to ``problems``
+    (student -> why)."""
+    problems = {} if problems is None else problems
     from sqlalchemy.exc import SAWarning
     from traitlets.config.loader import PyFileConfigLoader
     from traitlets.utils.importstring import import_item
@@ -46,7 +57,6 @@ def prepare_tasks(course: Any, assignment: str, students: list[str], limits: san
     preprocessors = [import_item(name)(config=config) for name in names]
     for preprocessor in preprocessors:
         preprocessor.enabled = True
-    tasks, problems = [], {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)
         for student in students:
@@ -65,9 +75,7 @@ def prepare_tasks(course: Any, assignment: str, students: list[str], limits: san
                 except Exception as error:  # noqa: BLE001 (nbgrader reports it in step 3)
                     problems[student] = f"{type(error).__name__}: {error}"
                     continue
-                tasks.append(execution.Task(student, notebook, nbformat.writes(nb), cells, limits,
-                                            files, isolated))
-    return tasks, problems
+                yield execution.Task(student, notebook, nbformat.writes(nb), cells, limits, files, isolated)
 
 
 def save_result(results_dir: Path, result: execution.Result) -> None:
@@ -75,14 +83,16 @@ def save_result(results_dir: Path, result: execution.Result) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     data = {"fingerprint": result.fingerprint, "outputs": {str(k): v for k, v in result.outputs.items()},
             "timeouts": result.timeouts, "events": result.events, "seconds": result.seconds}
-    (folder / f"{result.notebook}.json").write_text(json.dumps(data), encoding="utf-8")
+    partial = folder / f"{result.notebook}.json.part"  # nbgrader may be waiting for the file: whole or absent
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(partial, folder / f"{result.notebook}.json")
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def run_tasks(tasks: list[execution.Task], *, jobs: int = 1, scheduler: str | None = None,
+def run_tasks(tasks: Iterable[execution.Task], *, jobs: int = 1, scheduler: str | None = None,
               on_result: Callable[[execution.Result], None] | None = None) -> list[execution.Result]:
     """Execute every task: here (jobs 1), in `jobs` processes, or on the Dask cluster `scheduler`."""
     results = []
@@ -101,7 +111,7 @@ def run_tasks(tasks: list[execution.Task], *, jobs: int = 1, scheduler: str | No
                        for task in tasks]
             for future in dask_completed(futures):
                 finished(future.result())
-    elif jobs <= 1 or len(tasks) <= 1:
+    elif jobs <= 1:
         for task in tasks:
             finished(execution.execute_task(task))
     else:

@@ -24,6 +24,7 @@ Findings are stored in the notebook's metadata under ``autograder_integrity`` an
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import nbformat
@@ -31,7 +32,7 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Float, Integer, List, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from . import tampering
 
@@ -254,7 +255,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         "busy grading machine does not use it up for honest code.")).tag(config=True)
     notebook_timeout = Integer(1800, help="Wall-clock seconds for the whole notebook.").tag(config=True)
     notebook_cpu_limit = Integer(900, help="CPU seconds of each sandboxed process.").tag(config=True)
-    memory_limit_mb = Integer(4096, help="Address space of each sandboxed process, MiB.").tag(config=True)
+    memory_limit_mb = Integer(4096, help=(
+        "Memory of a sandbox, MiB: the address space of each of its processes, and the resident "
+        "memory of all of them together.")).tag(config=True)
     process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
 
     results_dir = Unicode("", help=(
@@ -272,7 +275,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         if replayed is not None:
             outputs, timeouts, events = replayed
         else:
-            limits = sandbox.Limits(memory_mb=self.memory_limit_mb, processes=self.process_limit,
+            limits = sandbox.Limits(memory_mb=self.memory_limit_mb, total_memory_mb=self.memory_limit_mb,
+                                    processes=self.process_limit,
                                     cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
                                     cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
             files = Path(resources.get("metadata", {}).get("path") or ".")
@@ -301,6 +305,9 @@ class SandboxedExecute(NbGraderPreprocessor):
             return None
         info = resources["nbgrader"]
         path = Path(self.results_dir) / info["student"] / f"{info['notebook']}.json"
+        running = Path(self.results_dir) / "RUNNING"  # instructor.parallel.RUNNING
+        while not path.is_file() and running.exists():  # workers are still at it: wait for them
+            time.sleep(0.1)
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -10,11 +10,13 @@ What the sandbox sees and may do (``bwrap`` arguments built in ``command``):
   runs in, the course toolkit (``coursekit/`` and its data) and the server files; nothing else of
   the host: no course root, gradebook, ``nbgrader_config.py``, ``source/``, ``solutions/``,
   ``submitted/``, ``autograded/``, other students or the instructor's home;
-- writable: an empty HOME/IPython/Matplotlib/temporary folder (tmpfs) and a work folder with a
-  copy of the submission's own files, deleted afterwards;
+- writable: an empty HOME/IPython/Matplotlib/temporary folder and a work folder with a copy of
+  the submission's own files, both in memory (tmpfs) of a fixed size, gone with the sandbox:
+  nothing it writes reaches the host's disk, and a disk-filling loop stops at that size;
 - limits for the whole notebook (rlimits, inherited by every process it starts): address space,
   number of processes (counted for an unprivileged user id of its own, one per parallel slot),
-  CPU seconds, file size, no core dumps; the grader adds a wall clock and per-request timeouts.
+  CPU seconds, file size, no core dumps; the grader adds a wall clock, per-request timeouts and
+  a watch on the resident memory of all the sandbox's processes together (``MemoryWatch``).
 """
 
 from __future__ import annotations
@@ -46,9 +48,11 @@ class SandboxUnavailable(RuntimeError):
 @dataclass
 class Limits:
     memory_mb: int = 4096  # address space of each process (RLIMIT_AS)
+    total_memory_mb: int = 4096  # resident memory of all its processes together (MemoryWatch; 0: none)
     processes: int = 64  # processes and threads of the sandbox's own user id
     cpu_seconds: int = 900  # CPU time of each process, for the whole notebook
     file_mb: int = 64  # largest file it may write
+    disk_mb: int = 512  # size of each of its two writable folders (/tmp and the work folder)
     wall_seconds: float = 1800.0  # the whole notebook, enforced by the grader
     cell_cpu_seconds: float = 60.0  # per cell or request, inside (stops honest infinite loops)
     cell_wall_seconds: float = 120.0  # per cell or request; the grader kills the sandbox after this + grace
@@ -86,7 +90,8 @@ def _read_only_paths() -> list[str]:
     return sorted(p for p in paths if p and os.path.exists(p))
 
 
-def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int | None) -> list[str]:
+def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int | None,
+            disk_mb: int = 512) -> list[str]:
     """bwrap's command line. Read-only folders are bound from file descriptors the grader opens
     (``fds`` collects them), so the sandbox's unprivileged user needs no access to their parents
     (a Python under /root, say), only to the files themselves."""
@@ -121,7 +126,7 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
 
     # The fresh /tmp first: binds below it (a course or venv that lives under /tmp, as in a
     # fresh clone made with mktemp) must land on top of it, not be hidden by it.
-    args += ["--perms", "1777", "--size", str(512 * 2**20), "--tmpfs", "/tmp",
+    args += ["--perms", "1777", "--size", str(disk_mb * 2**20), "--tmpfs", "/tmp",
              "--perms", "0777", "--dir", "/tmp/home"]
     made.update({"/tmp", "/tmp/home"})
     for path in _read_only_paths():
@@ -140,7 +145,17 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
     if toolkit is not None:
         read_only(str(toolkit), str(toolkit))
         python_path.append(str(toolkit.parent))
-    args += ["--bind", str(workdir), WORK, "--chdir", WORK]
+    # The work folder is a tmpfs too, with a copy of each file of the submission (bwrap reads
+    # them from descriptors): the host folder they were staged in is never writable inside.
+    staged = sorted(item for item in workdir.iterdir() if item.is_file())
+    room = disk_mb * 2**20 + sum(item.stat().st_size for item in staged)
+    args += ["--perms", "0777", "--size", str(room), "--tmpfs", WORK]
+    for item in staged:
+        fd = os.open(item, os.O_RDONLY)
+        os.set_inheritable(fd, True)
+        fds.append(fd)
+        args += ["--perms", "0666", "--file", str(fd), f"{WORK}/{item.name}"]
+    args += ["--chdir", WORK]
     env = {"HOME": "/tmp/home", "TMPDIR": "/tmp", "IPYTHONDIR": "/tmp/home/.ipython",
            "MPLCONFIGDIR": "/tmp/home/.matplotlib", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONPATH": ":".join(python_path),
@@ -162,6 +177,69 @@ def _limits(limits: Limits):
     return prepare
 
 
+class MemoryWatch:
+    """Kills a sandbox whose processes together hold more than ``limit_mb`` of resident memory.
+
+    RLIMIT_AS bounds each process, not their sum (64 processes of 4 GiB each would be 256 GiB),
+    and Linux has no working limit on resident memory; cgroups would, but need privileges that a
+    grading machine or container often lacks. So the grader, outside the sandbox, adds up the
+    resident memory of the sandbox's process tree (orphans of a PID namespace stay in it) a few
+    times a second and stops the whole sandbox past the limit. A burst between two looks is
+    still bounded by RLIMIT_AS per process.
+    """
+
+    def __init__(self, box: Sandbox, limit_mb: int, interval: float = 0.2) -> None:
+        import threading
+
+        self.box, self.limit = box, limit_mb * 2**20
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sandbox-memory-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(self.interval):
+            process = self.box.process
+            if process is None or process.poll() is not None:
+                return
+            used = tree_pages(process.pid) * page
+            self.peak = max(self.peak, used)
+            if used > self.limit:
+                self.box.kill(f"the notebook's processes used more than {self.limit // 2**20} MiB of "
+                              "memory in all")
+                return
+
+
+def tree_pages(root: int) -> int:
+    """Resident pages of ``root`` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 class Sandbox:
     """A running sandbox with its protocol endpoint. Use as a context manager."""
 
@@ -181,6 +259,7 @@ class Sandbox:
         self.workdir: Path | None = None
         self.endpoint: remote.Endpoint | None = None
         self.stopped: str | None = None  # why the sandbox was stopped early
+        self.memory_watch: MemoryWatch | None = None
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -210,7 +289,8 @@ class Sandbox:
         fds: list[int] = []
         try:
             if self.isolated:
-                arguments, cwd, env = command(self.workdir, self.environment, fds, uid), None, None
+                arguments, cwd, env = command(self.workdir, self.environment, fds, uid,
+                                              self.limits.disk_mb), None, None
             else:  # --no-sandbox: the same server and judge, but with the instructor's rights
                 toolkit = _toolkit_dir()
                 arguments = [sys.executable, "-s", str(HERE / "sandbox_server.py")]
@@ -245,6 +325,8 @@ class Sandbox:
             raise SandboxUnavailable("the sandbox server did not start properly")
         self.endpoint.call_extra("set_request_limits", self.limits.cell_cpu_seconds,
                                  self.limits.cell_wall_seconds)
+        if self.limits.total_memory_mb:
+            self.memory_watch = MemoryWatch(self, self.limits.total_memory_mb)
 
     def _request_timeout(self) -> float:
         # The sandbox's own timer stops an honest loop at cell_wall_seconds; a notebook still
@@ -258,6 +340,9 @@ class Sandbox:
             self.process.kill()  # bwrap is PID 1's parent: the whole namespace goes with it
 
     def close(self) -> None:
+        if self.memory_watch is not None:
+            self.memory_watch.stop()
+            self.memory_watch = None
         if self.process is not None:
             for fd in (getattr(self, "_write_fd", None), getattr(self, "_read_fd", None)):
                 if fd is not None:

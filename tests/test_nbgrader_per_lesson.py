@@ -112,5 +112,5 @@ def test_release_autograde_and_export_one_lesson_with_nbgrader_commands(course, 
                 for r in csv.DictReader(handle)]
     points = _points(LESSON)
     assert points > 0
-    assert sorted(rows) == [(LESSON, HIDER, 0.0, points), (LESSON, STUDENT, points, points)], rows
+    assert sorted(rows) == [(LESSON, STUDENT, points, points), (LESSON, HIDER, 0.0, points)], rows
     assert {p.name: p.read_bytes() for p in (course / EARLIER).iterdir()} == earlier_before

@@ -108,3 +108,49 @@ def test_a_bengali_notebook_is_graded_in_bengali():
             "from coursekit import language\nprint(language.current(), language.answer_stub())"), 10.0, 20.0)
     printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert printed.split(None, 1) == ["bn", "আপনার উত্তর এখানে লিখুন\n"], outputs
+
+
+def _stream(outputs) -> str:
+    return "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+
+
+def test_the_memory_of_all_its_processes_together_is_capped():
+    """Each child stays far below the address-space limit of one process; together they do not."""
+    limits = sandbox.Limits(memory_mb=1024, total_memory_mb=600, wall_seconds=60)
+    with sandbox.Sandbox(None, limits) as box:
+        with pytest.raises(remote.ProtocolError):
+            box.endpoint.call_extra("run_cell", (
+                "import os, time\n"
+                "for _ in range(6):\n"
+                "    if os.fork() == 0:\n"
+                "        block = bytearray(200 * 2**20)  # zero-filled: resident\n"
+                "        time.sleep(60)\n"
+                "        os._exit(0)\n"
+                "time.sleep(60)"), 0.0, 0.0)
+        assert box.stopped and "600 MiB of memory in all" in box.stopped
+        assert box.memory_watch.peak > 600 * 2**20
+
+
+def test_what_a_notebook_writes_stays_in_memory_of_a_fixed_size():
+    limits = sandbox.Limits(disk_mb=64, wall_seconds=60)
+    with sandbox.Sandbox({"data.csv": b"1,2\n"}, limits) as box:
+        staged = sorted(p.name for p in box.workdir.iterdir())
+        outputs = box.endpoint.call_extra("run_cell", (
+            "import os\n"
+            "print(open('data.csv').read().strip(), os.getcwd())\n"
+            "for folder in ('.', '/tmp'):\n"
+            "    written = 0\n"
+            "    try:\n"
+            "        while written < 2**30:\n"
+            "            with open(os.path.join(folder, f'fill{written}'), 'wb') as handle:\n"
+            "                handle.write(bytes(16 * 2**20))\n"
+            "            written += 16 * 2**20\n"
+            "    except OSError as error:\n"
+            "        print(folder, written // 2**20, error.strerror)"), 0.0, 30.0)
+        host_after = sorted(p.name for p in box.workdir.iterdir())
+    lines = _stream(outputs).splitlines()
+    assert lines[0] == f"1,2 {sandbox.WORK}"
+    for line, folder in zip(lines[1:], (".", "/tmp")):
+        where, megabytes, why = line.split(" ", 2)
+        assert where == folder and int(megabytes) <= 64 and why == "No space left on device", lines
+    assert host_after == staged == ["data.csv"]  # nothing was written to the host's folder

@@ -23,18 +23,14 @@ __all__ = [
     "make_regression_1d", "make_two_class", "make_xor", "progress_bar", "train_val_split",
 ]
 
-# A Bengali notebook's plots need a Bengali font (bengali_font.py); applied here when the
-# notebook has already imported matplotlib (every lesson's set-up cell does, before coursekit),
-# and by coursekit.plotting otherwise. English notebooks and plain imports pay nothing.
-def _bengali_plots_if_needed() -> None:
-    import sys
+# A notebook of the Bengali edition prints and draws in Bengali, with a Bengali font
+# (edition_output.py, bengali_font.py): applied here, for a notebook that has already imported
+# matplotlib (every lesson's set-up cell does, before coursekit), and again by
+# coursekit.plotting. English notebooks and plain imports pay nothing.
+def _speak_the_edition_language() -> None:
+    from . import edition_output
 
-    from . import language
-
-    if "matplotlib" in sys.modules and language.current() == "bn":
-        from .bengali_font import use_bengali_font
-
-        use_bengali_font()
+    edition_output.apply()
 
 
-_bengali_plots_if_needed()
+_speak_the_edition_language()

@@ -30,20 +30,28 @@ import os
 from importlib import resources
 from typing import Any
 
-from .language import translate
+from .language import current, translate, translate_message
 
 RECORDINGS = "demo_outputs"  # coursekit/data/demo_outputs/<notebook>.json
 STRICT_ENV = "COURSEKIT_DEMOS_STRICT"
 
 
-@functools.cache
 def recordings(notebook: str) -> dict[str, Any]:
-    """The recorded demos of one notebook: {"demos": {cell id: outputs}, "defined_in": {...}}."""
-    path = resources.files("coursekit").joinpath("data", RECORDINGS, f"{notebook}.json")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {"demos": {}, "defined_in": {}}
+    """The recorded demos of one notebook, in the notebook's language where the edition has
+    its own (``demo_outputs/bn/``): {"demos": {cell id: outputs}, "defined_in": {...}}."""
+    return _recordings(notebook, current())
+
+
+@functools.cache
+def _recordings(notebook: str, language: str) -> dict[str, Any]:
+    folder = resources.files("coursekit").joinpath("data", RECORDINGS)
+    for path in ([folder.joinpath(language, f"{notebook}.json")] if language != "en" else []) + \
+            [folder.joinpath(f"{notebook}.json")]:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+    return {"demos": {}, "defined_in": {}}
 
 
 def why_it_failed(error: BaseException, notebook: str) -> str:
@@ -75,8 +83,9 @@ def _display_recorded(outputs: list[dict]) -> None:
     for output in outputs:
         if "image/png" in output:
             display(Image(data=base64.b64decode(output["image/png"])))
-        elif "text" in output:
-            print(output["text"], end="" if output["text"].endswith("\n") else "\n")
+        elif "text" in output:  # recorded in English: each line in the notebook's language
+            text = "\n".join(translate_message(line) for line in output["text"].split("\n"))
+            print(text, end="" if text.endswith("\n") else "\n")
 
 
 def _run(source: str, namespace: dict) -> Any:

@@ -184,3 +184,9 @@ def _bare_instance(cls, **attributes):
     for name, value in attributes.items():
         setattr(instance, name, value)
     return instance
+
+
+def failure(message: str) -> AssertionError:
+    """The AssertionError a test raises itself (``raise failure(f"...") from None``), with its
+    message in the notebook's language, as ``check`` would give it."""
+    return AssertionError(translate_message(message))

@@ -109,8 +109,13 @@ def translate_message(text: str, language: str | None = None) -> str:
     for pattern, translation in _message_patterns(language):
         match = pattern.fullmatch(text)
         if match:
+            # A value that is itself a text of the catalogue ("absolute error" in
+            # f"{name}: best constant") is shown translated too.
+            exact = _locale(language)["messages"]
+            values = {name: exact.get(value, value) if "{" not in value else value
+                      for name, value in match.groupdict().items()}
             try:
-                return translation.format(**match.groupdict())
+                return translation.format(**values)
             except (KeyError, IndexError, ValueError):  # a malformed translation: keep the English
                 return text
     return text

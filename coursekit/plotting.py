@@ -7,14 +7,11 @@ from collections.abc import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import language
+from . import edition_output
 from .language import translate
 
-# Bengali titles and labels need a Bengali font, or each letter is a box (bengali_font.py).
-if language.current() == "bn":
-    from .bengali_font import use_bengali_font
-
-    use_bengali_font()
+# Titles and labels in the notebook's language, with a font for it (edition_output.py).
+edition_output.apply()
 
 
 def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray,

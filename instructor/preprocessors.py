@@ -227,10 +227,19 @@ class KeepEditionText(NbGraderPreprocessor):
         root = Path(self.course_root or ".").resolve()
         catalogue = root / "translations" / language / info.get("assignment", "") / f"{info.get('notebook', '')}.po"
         texts = translations.load(catalogue)
+        from coursekit.language import answer_stub
+
+        # The gradebook knows an unanswered written answer by the checksum of the English stub
+        # ("YOUR ANSWER HERE"): the edition's stub, untouched, is that empty answer (scored 0,
+        # "No response."), not a text for a grader to read.
+        stub, english_stub = answer_stub(language).strip(), answer_stub("en")
         for cell in nb.cells:
-            if (cell.cell_type == "markdown" and cell.get("metadata", {}).get("nbgrader", {}).get("locked")
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if (cell.cell_type == "markdown" and meta.get("locked")
                     and f"{translations.MARKDOWN}{cell.get('id')}" in texts):
                 cell.source = texts[f"{translations.MARKDOWN}{cell.get('id')}"]
+            elif cell.cell_type == "markdown" and meta.get("solution") and cell.source.strip() == stub:
+                cell.source = english_stub
         return nb, resources
 
 

@@ -23,6 +23,9 @@ Entries:
   template: the f-string's values become ``{v1}``, ``{v2}``... (the translator's note says which
   expression each is); coursekit.language.translate_message recognises the English message
   when it is raised and rebuilds it in the notebook's language with the same values.
+  The same for what the other code cells (demos, provided code) draw and print: every string
+  they pass to a title, an axis label, a legend label, ``ax.text`` or ``print``; in a
+  notebook of another edition, coursekit/edition_output.py translates those as they are shown.
 
 Commands (from the course folder)::
 
@@ -97,7 +100,8 @@ def quiz_entries(code: str) -> list[Entry]:
     return entries
 
 
-CHECKS = {"check": (1,), "check_raises": (2,), "check_close": (2, 3), "check_shape": (2, 3)}
+CHECKS = {"check": (1,), "check_raises": (2,), "check_close": (2, 3), "check_shape": (2, 3),
+          "failure": (0,)}
 CHECK_KEYWORDS = {"message", "what", "hint"}
 MESSAGE = "msg:"
 
@@ -119,13 +123,20 @@ def message_template(node: ast.expr, source: str) -> tuple[str, list[str]] | Non
     return text, values
 
 
-def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
-    """(template, note) of every message the checks of a test cell can show."""
+def _parsed_cell(cell_source: str) -> tuple[str, ast.Module | None]:
+    """A code cell's Python (IPython's % and ! lines blanked) and its tree (None: not Python)."""
     source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                        for line in cell_source.splitlines())
     try:
-        tree = ast.parse(source)
+        return source, ast.parse(source)
     except SyntaxError:
+        return source, None
+
+
+def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
+    """(template, note) of every message the checks of a test cell can show."""
+    source, tree = _parsed_cell(cell_source)
+    if tree is None:
         return []
     found = []
     arguments: list[ast.expr] = []
@@ -168,6 +179,155 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
     return found
 
 
+#: Calls whose text is shown: the positions of the text among their arguments.
+SHOWN = {"set_title": (0,), "suptitle": (0,), "title": (0,), "set_xlabel": (0,), "set_ylabel": (0,),
+         "xlabel": (0,), "ylabel": (0,), "text": (2,), "annotate": (0,), "legend": (0,)}
+SHOWN_KEYWORDS = {"title", "xlabel", "ylabel", "label"}
+_WORD = re.compile(r"[A-Za-z]{2}")
+
+
+def _is_prose(template: str) -> bool:
+    """Worth translating: two letters in a row outside math and placeholders ("x", "$W_1$" and
+    "{v1} ({v2})" are not)."""
+    bare = re.sub(r"\$[^$]*\$|\{v\d+\}", "", template)
+    return bool(_WORD.search(bare))
+
+
+def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
+    """(template, note) of every text a code cell draws in a plot or prints."""
+    source, tree = _parsed_cell(cell_source)
+    if tree is None:
+        return []
+    found = []
+    # Strings a name can hold when it is shown (`ax.set_title(name)`, `f"{name}: ..."`): those
+    # assigned to it and those of a literal list a for loop takes it from.
+    held: dict[str, list[ast.expr]] = {}
+    dicts: dict[str, ast.Dict] = {}
+
+    def hold(target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            held.setdefault(target.id, []).append(value)
+
+    def loop(target: ast.expr, iterable: ast.expr) -> None:
+        """What a for loop's names take from a literal list, zip(...) of them, or a dict's items."""
+        targets = target.elts if isinstance(target, ast.Tuple) else [target]
+        call = iterable if isinstance(iterable, ast.Call) else None
+        if isinstance(iterable, (ast.List, ast.Tuple)):
+            for item in iterable.elts:
+                parts = item.elts if isinstance(item, ast.Tuple) and len(targets) > 1 else [item]
+                for name, part in zip(targets, parts):
+                    hold(name, part)
+        elif call and getattr(call.func, "id", None) == "zip":
+            for name, argument in zip(targets, call.args):
+                for item in argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else []:
+                    hold(name, item)
+        elif call and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+                and call.func.value.id in dicts and call.func.attr in ("items", "keys", "values"):
+            table = dicts[call.func.value.id]
+            columns = {"items": [table.keys, table.values], "keys": [table.keys],
+                       "values": [table.values]}[call.func.attr]
+            for name, column in zip(targets, columns):
+                for item in column:
+                    if item is not None:
+                        hold(name, item)
+        elif isinstance(iterable, ast.Name) and iterable.id in dicts:
+            for item in dicts[iterable.id].keys:
+                if item is not None:
+                    hold(targets[0], item)
+        elif isinstance(iterable, ast.Name):  # FLAVOURS = [(8, "minibatch (8)"), ...]; for ... in FLAVOURS
+            for value in [v for v in held.get(iterable.id, []) if isinstance(v, (ast.List, ast.Tuple))]:
+                loop(target, value)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                hold(target, node.value)
+                if isinstance(target, ast.Name) and isinstance(node.value, ast.Dict):
+                    dicts[target.id] = node.value
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.comprehension)):
+            loop(node.target, node.iter)
+
+    def add(node: ast.expr, what: str, depth: int = 0) -> None:
+        if isinstance(node, ast.IfExp):
+            add(node.body, what, depth)
+            add(node.orelse, what, depth)
+            return
+        if isinstance(node, ast.BoolOp):
+            for value in node.values:
+                add(value, what, depth)
+            return
+        if depth < 2:  # the strings behind a name shown, or a name inside an f-string
+            inner = [part.value for part in node.values if isinstance(part, ast.FormattedValue)] \
+                if isinstance(node, ast.JoinedStr) else []
+            for value in inner:  # f"... {'OK' if good else 'CHECK'}"
+                if isinstance(value, (ast.IfExp, ast.BoolOp)):
+                    add(value, "a value shown", depth + 1)
+            names = [node] if isinstance(node, ast.Name) else [v for v in inner if isinstance(v, ast.Name)]
+            for name in names:
+                for value in held.get(name.id, []):
+                    add(value, "a value shown", depth + 1)
+        template = message_template(node, source) if not isinstance(node, ast.Call) else None
+        if template and _is_prose(template[0]):
+            text, values = template
+            names = ", ".join(f"v{i} = {v}" for i, v in enumerate(values, 1))
+            found.append((text, f"{what} in {where}" + (f" ({names})" if names else "")))
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+        if name == "print":
+            printed = _printed(node, source)
+            if printed and _is_prose(printed[0]):
+                text, values = printed
+                names = ", ".join(f"v{i} = {v}" for i, v in enumerate(values, 1))
+                found.append((text, f"a printed line in {where}" + (f" ({names})" if names else "")))
+            for argument in node.args:  # the strings behind the names it prints
+                inner = [part.value for part in argument.values if isinstance(part, ast.FormattedValue)] \
+                    if isinstance(argument, ast.JoinedStr) else [argument]
+                for value in inner:
+                    if isinstance(value, (ast.IfExp, ast.BoolOp)):
+                        add(value, "a value printed", 1)
+                    for held_value in held.get(value.id, []) if isinstance(value, ast.Name) else []:
+                        add(held_value, "a value printed", 1)
+            continue
+        for keyword in node.keywords:
+            if keyword.arg in SHOWN_KEYWORDS:
+                add(keyword.value, f"a plot's {keyword.arg}")
+        for index in SHOWN.get(name, ()):
+            if index < len(node.args):
+                argument = node.args[index]
+                strings = argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument]
+                for item in strings:
+                    add(item, f"a plot's text ({name})")
+    unique = {}
+    for text, note in found:
+        unique.setdefault(text, note)
+    return list(unique.items())
+
+
+def _printed(node: ast.Call, source: str) -> tuple[str, list[str]] | None:
+    """print(a, b, ...) as one template: the line it writes (default separator only)."""
+    if any(k.arg == "sep" for k in node.keywords) or not node.args \
+            or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    text, values = "", []
+    for index, argument in enumerate(node.args):
+        part = message_template(argument, source)
+        if part is None:  # a value: its str() is a placeholder
+            values.append(ast.get_source_segment(source, argument) or "?")
+            part = (f"{{v{len(values)}}}", [])
+        else:  # renumber the part's own placeholders after the ones before it
+            own, names = part
+            for number in range(len(names), 0, -1):
+                own = own.replace(f"{{v{number}}}", f"{{v{len(values) + number}}}")
+            values += names
+            part = (own, [])
+        text += (" " if index else "") + part[0]
+    return text, values
+
+
 #: Packages whose own words a student can meet: the toolkit, and the hidden tests' helpers.
 CODE_PACKAGES = ("coursekit", "graders")
 
@@ -206,9 +366,17 @@ def notebook_entries(notebook: Path) -> list[Entry]:
             entries.extend(quiz_entries(cell.source))
         elif cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
             grade_id = cell.metadata["nbgrader"].get("grade_id", "")
-            for text, note in message_entries(cell.source, grade_id):
+            shown = message_entries(cell.source, grade_id) + display_entries(cell.source, grade_id)
+            for text, note in shown:
                 context = f"{MESSAGE}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
                 if context not in seen_messages:  # the same message in two cells: one entry
+                    seen_messages.add(context)
+                    entries.append(Entry(context, text, note))
+        elif cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution"):
+            # Demos and provided code (a student's answer cell is theirs, not the course's).
+            for text, note in display_entries(cell.source, f"cell {cell.id}"):
+                context = f"{MESSAGE}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+                if context not in seen_messages:
                     seen_messages.add(context)
                     entries.append(Entry(context, text, note))
     return entries

@@ -1,12 +1,16 @@
 """Record what every demo shows with the reference answers: coursekit/data/demo_outputs/.
 
     python scripts/build_demo_fallbacks.py [FOLDER]     # FOLDER defaults to source/
+    python scripts/build_demo_fallbacks.py --language bn  # the Bengali edition's, into demo_outputs/bn/
 
 Runs every lesson's instructor notebook (found by name under FOLDER) in a throwaway copy and
 keeps, for each ``%%demo`` cell, its pictures (downscaled PNG) and printed text, including the
 figures inside slider widgets; plus, per name a cell defines, the heading it sits under, so a
 demo can say which cell to run. ``coursekit.demos`` shows these recordings when a student's
 exercise is not done yet. Only outputs are stored, never code. Re-run after editing a demo.
+With ``--language bn`` the notebooks run in the Bengali edition (its markdown, so its headings,
+and coursekit speaking Bengali: plot texts and printed lines), so a Bengali notebook's fallback
+pictures are in Bengali too.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO))
 from apply_student_path import DEMO_MAGIC, LESSONS, find_notebooks  # noqa: E402
 
 OUT = REPO / "coursekit" / "data" / "demo_outputs"
@@ -104,12 +109,17 @@ def defined_in(nb: dict) -> dict[str, str]:
     return found
 
 
-def record(path: Path) -> dict:
+def record(path: Path, language: str = "en") -> dict:
     with tempfile.TemporaryDirectory(prefix="demo-fallbacks-") as work:
         copy = Path(work) / path.name
         shutil.copy2(path, copy)
+        if language != "en":
+            from instructor.editions import translated_source
+
+            nbformat.write(translated_source(REPO, path, language), str(copy))
         nb = nbformat.read(str(copy), as_version=4)
         os.environ["COURSEKIT_DEMOS_STRICT"] = "1"  # a broken demo must fail the build
+        os.environ["COURSEKIT_LANGUAGE"] = language  # the kernel's coursekit speaks it
         NotebookClient(nb, timeout=TIMEOUT_SECONDS, kernel_name="python3",
                        resources={"metadata": {"path": work}}, store_widget_state=True).execute()
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
@@ -121,13 +131,18 @@ def record(path: Path) -> dict:
 
 
 def main(argv: list[str]) -> None:
+    language = "en"
+    if "--language" in argv:
+        at = argv.index("--language")
+        language, argv = argv[at + 1], argv[:at] + argv[at + 2:]
     folder = Path(argv[1]) if len(argv) > 1 else REPO / "source"
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = OUT if language == "en" else OUT / language
+    out.mkdir(parents=True, exist_ok=True)
     for stem, path in find_notebooks(folder).items():
         if stem not in LESSONS:
             continue
-        data = record(path)
-        target = OUT / f"{stem}.json"
+        data = record(path, language)
+        target = out / f"{stem}.json"
         target.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
         print(f"{target.relative_to(REPO)}: {len(data['demos'])} demos, {target.stat().st_size / 1e3:.0f} kB")
 

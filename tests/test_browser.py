@@ -19,7 +19,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -69,17 +68,17 @@ def free_port() -> int:
 
 
 def start_jupyterlab(course: Path, state: Path) -> tuple[subprocess.Popen, str]:
-    """Start the README's JupyterLab command in ``course``; return it and the URL it opens."""
-    words = jupyter_step()
+    """Start JupyterLab as the README's set-up line does in ``course``; return it and the URL it opens."""
+    words = jupyter_step(course)
     runtime = state / "runtime"
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_DATA_DIR=str(state / "data"),
                JUPYTER_RUNTIME_DIR=str(runtime), IPYTHONDIR=str(state / "ipython"),
                MPLCONFIGDIR=str(state / "matplotlib"))
     env.pop("MPLBACKEND", None)  # the notebook's own %matplotlib inline decides
     env.pop("COURSEKIT_DEMOS_STRICT", None)  # students' demos fall back, they do not raise
-    # The README's command, run by this environment's jupyter; the extra options only keep the
+    # start.py's command, run by this environment's Python; the extra options only keep the
     # test to itself: no browser of its own, loopback, a free port, no calls to the internet.
-    command = [str(Path(sys.executable).parent / "jupyter"), *words[1:], "--no-browser",
+    command = [*words, "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={free_port()}", "--ServerApp.port_retries=0",
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     state.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,93 @@
+"""start.py, the students' one line on every system: what it makes, installs, opens and says."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from readme import start_module
+
+ROOT = Path(__file__).resolve().parents[1]
+start = start_module()
+
+
+def test_the_environment_s_python_is_where_each_system_puts_it():
+    assert start.venv_python(Path("env"), windows=True) == Path("env", "Scripts", "python.exe")
+    assert start.venv_python(Path("env"), windows=False) == Path("env", "bin", "python")
+
+
+@pytest.mark.parametrize("version", [(3, 9, 7), (3, 10, 12)])
+def test_an_old_python_is_told_what_to_install(version):
+    with pytest.raises(start.SetupError, match=r"needs Python 3\.11 or newer.*python\.org"):
+        start.check_python(version)
+
+
+@pytest.mark.parametrize("version", [(3, 11, 0), (3, 15, 0)])
+def test_a_current_python_goes_ahead(version):
+    start.check_python(version)
+
+
+def test_lessons_open_in_order_before_the_lab(tmp_path):
+    for relative in ["lab/mnist_lab.ipynb", "lesson10/a.ipynb", "lesson2/b.ipynb",
+                     "lesson2/.ipynb_checkpoints/b-checkpoint.ipynb"]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("{}", encoding="utf-8")
+    assert start.first_notebook(tmp_path) == tmp_path / "lesson2" / "b.ipynb"
+    shutil.rmtree(tmp_path / "lesson2")
+    shutil.rmtree(tmp_path / "lesson10")
+    assert start.first_notebook(tmp_path) == tmp_path / "lab" / "mnist_lab.ipynb"  # a lab-only handout
+
+
+def test_the_course_and_its_bengali_edition_open_their_first_lesson():
+    assert start.what_to_open(ROOT, None) == ROOT / "lesson1" / "01_loss_functions.ipynb"
+    assert start.what_to_open(ROOT, "bn") == ROOT / "bn" / "lesson1" / "01_loss_functions.ipynb"
+    with pytest.raises(start.SetupError, match="does not exist"):
+        start.what_to_open(ROOT, "bengali")
+
+
+def test_jupyterlab_serves_the_course_folder_and_allows_root_only_for_root():
+    notebook = ROOT / "lesson1" / "01_loss_functions.ipynb"
+    as_user = start.jupyter_command(Path("py"), ROOT, notebook, as_root=False)
+    assert as_user == ["py", "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+                       "lesson1/01_loss_functions.ipynb"]
+    assert start.jupyter_command(Path("py"), ROOT, notebook, as_root=True) == as_user + ["--allow-root"]
+
+
+def _run(course: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(course / "start.py"), *args], cwd=course,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **env})
+
+
+def test_set_up_makes_the_environment_once_and_installs_only_what_changed(tmp_path):
+    """The real script on a course with nothing to install: a venv, a record of what was
+    installed, nothing done twice; a failed install says what to do and is tried again."""
+    course = tmp_path / "course with spaces"
+    course.mkdir()
+    shutil.copy(ROOT / "start.py", course)
+    (course / "requirements.txt").write_text("# nothing to install\n", encoding="utf-8")
+    first = _run(course, "--setup-only")
+    assert first.returncode == 0, first.stderr
+    assert "Making a virtual environment" in first.stdout and "Installing" in first.stdout
+    assert start.venv_python(course / ".venv").is_file()
+    again = _run(course, "--setup-only")
+    assert again.returncode == 0 and "Installing" not in again.stdout and "Ready" in again.stdout
+
+    (course / "requirements.txt").write_text("no-such-package-for-this-course\n", encoding="utf-8")
+    failed = _run(course, "--setup-only", PIP_NO_INDEX="1", PIP_FIND_LINKS="")
+    assert failed.returncode == 1 and "Installing" in failed.stdout
+    assert "Installing the packages failed" in failed.stderr and "Traceback" not in failed.stderr
+    retried = _run(course, "--setup-only", PIP_NO_INDEX="1", PIP_FIND_LINKS="")
+    assert "Installing" in retried.stdout  # the failed install was not recorded as done
+
+
+def test_a_mistyped_argument_costs_nothing(tmp_path):
+    shutil.copy(ROOT / "start.py", tmp_path)
+    (tmp_path / "requirements.txt").write_text("\n", encoding="utf-8")
+    result = _run(tmp_path, "lesson9")
+    assert result.returncode == 1 and "lesson9 does not exist" in result.stderr
+    assert not (tmp_path / ".venv").exists()

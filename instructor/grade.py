@@ -362,6 +362,13 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
               memory_mb: int | None = None, jobs: int | None = None, scheduler: str | None = None,
               echo=print) -> list[StudentReport]:
     """Check, run every notebook (in parallel), record them with one nbgrader run, report."""
+    if sandboxed:  # off Linux, one line saying what to do, before anything is read or changed
+        from .sandbox import SandboxUnavailable, require_linux
+
+        try:
+            require_linux()
+        except SandboxUnavailable as error:
+            raise GradingError(str(error)) from None
     notebooks = course.notebooks(assignment)  # fails early for a wrong assignment name
     del notebooks
     reports = preflight(course, assignment, students)

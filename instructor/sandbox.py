@@ -108,7 +108,8 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
                 "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
                 "--cap-add", "CAP_SETGID"]
         environment = {**environment, "GRADER_UID": str(uid)}
-    args += ["--die-with-parent", "--new-session", "--clearenv", "--seccomp", _filter_fd(fds)]
+    args += ["--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox",
+             "--seccomp", _filter_fd(fds)]
 
     made = {"/"}
 
@@ -141,7 +142,7 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
             args += ["--ro-bind", f"/{link}", f"/{link}"]
     parents("/etc/ld.so.cache")
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-             "--proc", "/proc", "--dev", "/dev"]
+             "--proc", "/proc", "--dev", "/dev", *_proc_masks(fds)]
     for name in SERVER_FILES:
         read_only(str(HERE / name), f"{INSIDE}/{name}")
     python_path = [INSIDE]
@@ -176,12 +177,48 @@ def _filter_fd(fds: list[int]) -> str:
             f"the sandbox's system-call filter knows x86_64 and aarch64 only, not "
             f"{seccomp.platform.machine()}: grade on one of those, or without a sandbox, "
             "knowingly, with --no-sandbox.")
+    return _data_fd(fds, seccomp.program())
+
+
+def _data_fd(fds: list[int], data: bytes) -> str:
+    """A pipe holding ``data`` (a few KiB at most: the pipe holds it all), for bwrap to read."""
     read_end, write_end = os.pipe()
     with os.fdopen(write_end, "wb") as pipe:
-        pipe.write(seccomp.program())  # under 1 KiB: the pipe holds it all
+        pipe.write(data)
     os.set_inheritable(read_end, True)
     fds.append(read_end)
     return str(read_end)
+
+
+# What the sandbox's /proc shows. Its own processes only (a new PID namespace), and of the
+# rest: what Python, NumPy, OpenBLAS and psutil read to size themselves (CPU model and flags,
+# total and free memory; /proc/sys read-only, as bwrap leaves it: libraries read limits there);
+# its own mounts and network (namespaced). /proc/stat is rewritten: one idle line per CPU, which
+# is all glibc counts CPUs by when /sys is absent, without the host's CPU times, boot time,
+# interrupt and process counts.
+PROC_VISIBLE = {"self", "thread-self", "mounts", "net", "sys", "cpuinfo", "meminfo"}
+
+
+def _proc_masks(fds: list[int]) -> list[str]:
+    """bwrap arguments that hide every other entry of the host kernel's /proc: an empty,
+    read-only folder or file on top (the kernel log, kernel symbols and modules, the boot
+    command line, keys, locks, load, uptime, interrupts, disks, swap, pressure, timers...)."""
+    args: list[str] = []
+    for entry in sorted(os.scandir("/proc"), key=lambda entry: entry.name):
+        if entry.name in PROC_VISIBLE or entry.name.isdigit() or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            args += ["--perms", "0555", "--tmpfs", entry.path, "--remount-ro", entry.path]
+            continue
+        content = b""
+        if entry.name == "stat":
+            cpus = [line.split()[0] for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("cpu")]
+            content = "".join(f"{cpu} 0 0 0 0 0 0 0 0 0 0\n" for cpu in cpus).encode()
+        # A copy of its own for each (bwrap closes the descriptor); /dev/null would not do:
+        # bwrap's binds are nodev, so it could not even be opened.
+        args += ["--perms", "0444", "--ro-bind-data", _data_fd(fds, content), entry.path]
+    return args
 
 
 def _limits(limits: Limits):

@@ -126,8 +126,8 @@ def test_the_filter_refuses_what_a_notebook_never_needs(refused, attack, answer)
 
 
 def test_a_normal_notebook_still_runs():
-    """OpenBLAS with threads of its own, a thread, a subprocess, a plot, psutil and the CPU
-    count all work under the filter and the masked /proc."""
+    """OpenBLAS with threads of its own, a thread, a subprocess, a process pool, a plot, psutil
+    and the CPU count all work under the filter and the masked /proc."""
     printed = _run(
         "import json, os, subprocess, threading\nimport numpy as np, psutil\n"
         "import matplotlib.pyplot as plt\n"
@@ -135,14 +135,18 @@ def test_a_normal_notebook_still_runs():
         "threads = len(os.listdir('/proc/self/task'))\n"
         "box = []\nworker = threading.Thread(target=lambda: box.append(1))\nworker.start()\n"
         "worker.join()\nplt.plot([1, 2])\nplt.savefig('/tmp/plot.png')\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "with ProcessPoolExecutor(2) as pool:\n    pooled = list(pool.map(abs, [-1, -2]))\n"
         "print(json.dumps({'threads': threads, 'thread': box,\n"
         "    'echo': subprocess.run(['echo', 'hi'], capture_output=True, text=True).stdout,\n"
         "    'cpus': os.cpu_count(), 'memory': psutil.virtual_memory().total,\n"
-        "    'plot': os.path.getsize('/tmp/plot.png') > 0, 'close': bool(np.allclose(b, b.T.T))}))",
+        "    'plot': os.path.getsize('/tmp/plot.png') > 0, 'close': bool(np.allclose(b, b.T.T)),\n"
+        "    'pool': pooled}))",
         environment={"OPENBLAS_NUM_THREADS": "2"})
     seen = json.loads(printed)
     assert seen["threads"] >= 2 and seen["thread"] == [1] and seen["echo"] == "hi\n", seen
     assert seen["cpus"] == os.cpu_count() and seen["memory"] > 0 and seen["plot"] and seen["close"]
+    assert seen["pool"] == [1, 2]  # multiprocessing's semaphores live in /dev/shm
 
 
 def test_proc_shows_the_sandbox_not_the_host():
@@ -170,17 +174,17 @@ def test_proc_shows_the_sandbox_not_the_host():
 
 
 def test_what_the_in_memory_folders_hold_counts_in_the_memory_budget():
-    """Each folder stays under its size, but the two together and the processes exceed the
+    """Each folder stays under its size, but together, with the processes, they exceed the
     budget: the sandbox is stopped."""
-    limits = sandbox.Limits(total_memory_mb=250, disk_mb=192, wall_seconds=60)
+    limits = sandbox.Limits(total_memory_mb=250, disk_mb=128, wall_seconds=60)
     with sandbox.Sandbox(None, limits) as box:
         with pytest.raises(remote.ProtocolError):
             box.endpoint.call_extra("run_cell", (
                 "import time\n"
-                "for folder in ('/tmp', '.'):\n"
-                "    for part in range(10):\n"
+                "for folder in ('/tmp', '.', '/dev/shm'):\n"
+                "    for part in range(5):\n"
                 "        with open(f'{folder}/fill{part}', 'wb') as handle:\n"
-                "            handle.write(bytes(15 * 2**20))\n"
+                "            handle.write(bytes(20 * 2**20))\n"
                 "time.sleep(30)"), 0.0, 40.0)
         assert box.stopped and "in-memory folders used more than 250 MiB" in box.stopped
         assert box.memory_watch.peak > 250 * 2**20
@@ -188,13 +192,14 @@ def test_what_the_in_memory_folders_hold_counts_in_the_memory_budget():
 
 # A small classic-BPF interpreter: the program's answers for machines and calling conventions
 # this machine cannot produce (aarch64 on x86_64, foreign architectures, the x32 ABI).
+CODE = list(struct.iter_unpack("=HBBI", seccomp.program()))
+
+
 def _decide(arch: int, nr: int, args: tuple[int, ...] = ()) -> int:
     data = struct.pack("<iIQ6Q", nr, arch, 0, *(list(args) + [0] * (6 - len(args))))
-    code = [struct.unpack("=HBBI", seccomp.program()[i:i + 8])
-            for i in range(0, len(seccomp.program()), 8)]
     at, accumulator = 0, 0
     while True:
-        op, jt, jf, k = code[at]
+        op, jt, jf, k = CODE[at]
         if op == seccomp.RET:
             return k
         if op == seccomp.LD_W_ABS:

@@ -10,8 +10,8 @@ What the sandbox sees and may do (``bwrap`` arguments built in ``command``):
   runs in, the course toolkit (``coursekit/`` and its data) and the server files; nothing else of
   the host: no course root, gradebook, ``nbgrader_config.py``, ``source/``, ``solutions/``,
   ``submitted/``, ``autograded/``, other students or the instructor's home;
-- writable: an empty HOME/IPython/Matplotlib/temporary folder and a work folder with a copy of
-  the submission's own files, both in memory (tmpfs) of a fixed size, gone with the sandbox:
+- writable: an empty HOME/IPython/Matplotlib/temporary folder, /dev/shm and a work folder with
+  a copy of the submission's own files, in memory (tmpfs) of a fixed size, gone with the sandbox:
   nothing it writes reaches the host's disk, and a disk-filling loop stops at that size;
 - limits for the whole notebook (rlimits, inherited by every process it starts): address space,
   number of processes (counted for an unprivileged user id of its own, one per parallel slot),
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import platform
 import resource
 import shutil
 import subprocess
@@ -142,7 +143,11 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
             args += ["--ro-bind", f"/{link}", f"/{link}"]
     parents("/etc/ld.so.cache")
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-             "--proc", "/proc", "--dev", "/dev", *_proc_masks(fds)]
+             "--proc", "/proc", *_proc_masks(fds)]
+    # bwrap's /dev is a tmpfs of no fixed size (writable when bwrap makes a user namespace):
+    # read-only, but for /dev/shm, which multiprocessing needs, as large as /tmp.
+    args += ["--dev", "/dev", "--perms", "1777", "--size", str(disk_mb * 2**20),
+             "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     for name in SERVER_FILES:
         read_only(str(HERE / name), f"{INSIDE}/{name}")
     python_path = [INSIDE]
@@ -175,7 +180,7 @@ def _filter_fd(fds: list[int]) -> str:
     if not seccomp.supported():
         raise SandboxUnavailable(
             f"the sandbox's system-call filter knows x86_64 and aarch64 only, not "
-            f"{seccomp.platform.machine()}: grade on one of those, or without a sandbox, "
+            f"{platform.machine()}: grade on one of those, or without a sandbox, "
             "knowingly, with --no-sandbox.")
     return _data_fd(fds, seccomp.program())
 
@@ -232,7 +237,7 @@ def _limits(limits: Limits):
     return prepare
 
 
-IN_MEMORY_FOLDERS = ("/tmp", WORK, "/dev")  # tmpfs mounts of the sandbox (bwrap's /dev is one)
+IN_MEMORY_FOLDERS = ("/tmp", WORK, "/dev/shm")  # the sandbox's writable tmpfs mounts
 
 
 class MemoryWatch:
@@ -252,9 +257,9 @@ class MemoryWatch:
       them elsewhere).
 
     It stops the whole sandbox past the limit. A burst between two looks is still bounded: by
-    RLIMIT_AS per process and by the fixed size of ``/tmp`` and the work folder. Memory that is
-    in neither (memfd files and System V shared memory that no process maps) cannot be made:
-    the seccomp filter refuses those calls.
+    RLIMIT_AS per process and by the fixed size of each folder. Memory that is in neither (memfd
+    files and System V shared memory that no process maps) cannot be made: the seccomp filter
+    refuses those calls.
     """
 
     def __init__(self, box: Sandbox, limit_mb: int, interval: float = 0.2) -> None:

@@ -52,7 +52,7 @@ class SandboxUnavailable(RuntimeError):
 @dataclass
 class Limits:
     memory_mb: int = 4096  # address space of each process (RLIMIT_AS)
-    total_memory_mb: int = 4096  # its processes' resident memory and its in-memory folders together (MemoryWatch; 0: none)
+    total_memory_mb: int = 4096  # resident memory plus in-memory folders (MemoryWatch; 0: none)
     processes: int = 64  # processes and threads of the sandbox's own user id
     cpu_seconds: int = 900  # CPU time of each process, for the whole notebook
     file_mb: int = 64  # largest file it may write
@@ -435,7 +435,8 @@ class Sandbox:
                 self.memory_watch = MemoryWatch(self, self.limits.total_memory_mb)
             except OSError as error:
                 self.close()
-                raise SandboxUnavailable(f"the grader cannot watch the sandbox's memory: {error}") from None
+                raise SandboxUnavailable(
+                    f"the grader cannot watch the sandbox's memory: {error}") from None
 
     def _request_timeout(self) -> float:
         # The sandbox's own timer stops an honest loop at cell_wall_seconds; a notebook still

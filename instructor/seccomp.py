@@ -7,8 +7,8 @@ these calls; the filter is the second wall, and the only one for what an unprivi
 do by default: make a user namespace of its own (and in it mount, and reach kernel code written
 for root), debug its own processes, load BPF programs, use keyrings, perf events or
 userfaultfd (the usual helpers of kernel exploits), or hold memory where the grader's memory
-watch cannot see it. A denied call fails with EPERM, as if it
-were not permitted, so Python raises ``PermissionError`` and the notebook goes on.
+watch cannot see it. A denied call fails with EPERM, as if it were not permitted, so Python
+raises ``PermissionError`` and the notebook goes on.
 
 The kernel hands the filter a ``struct seccomp_data`` (linux/seccomp.h)::
 
@@ -30,7 +30,7 @@ import struct
 # Every call refused outright, with why. Names are the kernel's; numbers per machine below.
 DENIED = {
     # New namespaces and joining others: a user namespace gives its creator every capability in
-    # it, which opens mounts and kernel code written for root (most recent container escapes).
+    # it, which opens mounts and kernel code written for root (the way into many exploits).
     "unshare": "new namespaces (clone's namespace flags are checked separately)",
     "setns": "joining another namespace",
     # The mount table: what the sandbox sees is decided by bubblewrap, never changed from inside.
@@ -42,7 +42,8 @@ DENIED = {
     # Reading or steering another process: the student's own helpers, or the sandbox server
     # while it answers the judge. Grading needs no debugger.
     "ptrace": "debugging another process", "process_vm_readv": "reading another process",
-    "process_vm_writev": "writing another process", "kcmp": "comparing other processes' kernel state",
+    "process_vm_writev": "writing another process",
+    "kcmp": "comparing other processes' kernel state",
     "pidfd_getfd": "stealing another process's file descriptors",
     # Kernel attack surface an unprivileged user reaches by default, used by no notebook.
     "bpf": "BPF programs", "perf_event_open": "perf events (also a side channel)",
@@ -56,9 +57,10 @@ DENIED = {
     # Memory that no process's resident size and no folder shows (a memfd written but not
     # mapped, a System V segment after its last detach): the grader's memory watch could not
     # count it (sandbox.MemoryWatch). Python's multiprocessing uses neither.
-    "memfd_create": "memory outside the memory watch", "memfd_secret": "memory outside the watch",
-    "shmget": "memory outside the memory watch",
-    # Administration of the machine: refused to root only, but nothing in a notebook needs them.
+    "memfd_create": "memory outside the memory watch",
+    "memfd_secret": "memory outside the memory watch", "shmget": "memory outside the memory watch",
+    # Administration of the machine: the kernel allows them to root only, and no notebook needs
+    # them; refused here too in case a privilege slips through.
     "kexec_load": "a new kernel", "kexec_file_load": "a new kernel",
     "init_module": "kernel modules", "finit_module": "kernel modules",
     "delete_module": "kernel modules", "reboot": "rebooting", "swapon": "swap", "swapoff": "swap",

@@ -157,10 +157,12 @@ def test_proc_shows_the_sandbox_not_the_host():
         "    if name.isdigit() or os.path.islink(path):\n"
         "        continue\n"
         "    try:\n"
-        "        shown[name] = bool(os.listdir(path)) if os.path.isdir(path) else bool(open(path, 'rb').read(1))\n"
+        "        shown[name] = bool(os.listdir(path) if os.path.isdir(path)\n"
+        "                           else open(path, 'rb').read(1))\n"
         "    except OSError as error:\n"
         "        shown[name] = error.strerror\n"
-        "print(json.dumps({'shown': sorted(name for name, what in shown.items() if what is not False),\n"
+        "print(json.dumps({'shown': sorted(name for name, what in shown.items()\n"
+        "                                   if what is not False),\n"
         "    'stat': open('/proc/stat').read(), 'host': socket.gethostname(),\n"
         "    'processes': sorted(int(name) for name in os.listdir('/proc') if name.isdigit())}))")
     seen = json.loads(printed)

@@ -10,19 +10,23 @@ What the sandbox sees and may do (``bwrap`` arguments built in ``command``):
   runs in, the course toolkit (``coursekit/`` and its data) and the server files; nothing else of
   the host: no course root, gradebook, ``nbgrader_config.py``, ``source/``, ``solutions/``,
   ``submitted/``, ``autograded/``, other students or the instructor's home;
-- writable: an empty HOME/IPython/Matplotlib/temporary folder and a work folder with a copy of
-  the submission's own files, both in memory (tmpfs) of a fixed size, gone with the sandbox:
+- writable: an empty HOME/IPython/Matplotlib/temporary folder, /dev/shm and a work folder with
+  a copy of the submission's own files, in memory (tmpfs) of a fixed size, gone with the sandbox:
   nothing it writes reaches the host's disk, and a disk-filling loop stops at that size;
 - limits for the whole notebook (rlimits, inherited by every process it starts): address space,
   number of processes (counted for an unprivileged user id of its own, one per parallel slot),
   CPU seconds, file size, no core dumps; the grader adds a wall clock, per-request timeouts and
-  a watch on the resident memory of all the sandbox's processes together (``MemoryWatch``).
+  a watch on the memory of the sandbox as a whole: its processes' resident memory and what its
+  in-memory folders hold (``MemoryWatch``);
+- a seccomp filter (``instructor/seccomp.py``): no new namespaces, mounts, ptrace, BPF, keyrings,
+  perf events, userfaultfd, io_uring, memfd or System V shared memory.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -30,7 +34,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import remote
+from . import remote, seccomp
 
 HERE = Path(__file__).resolve().parent
 SERVER_FILES = ("sandbox_server.py", "remote.py")
@@ -47,7 +51,7 @@ class SandboxUnavailable(RuntimeError):
 @dataclass
 class Limits:
     memory_mb: int = 4096  # address space of each process (RLIMIT_AS)
-    total_memory_mb: int = 4096  # resident memory of all its processes together (MemoryWatch; 0: none)
+    total_memory_mb: int = 4096  # resident memory plus in-memory folders (MemoryWatch; 0: none)
     processes: int = 64  # processes and threads of the sandbox's own user id
     cpu_seconds: int = 900  # CPU time of each process, for the whole notebook
     file_mb: int = 64  # largest file it may write
@@ -120,7 +124,8 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
                 "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
                 "--cap-add", "CAP_SETGID"]
         environment = {**environment, "GRADER_UID": str(uid)}
-    args += ["--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox",
+             "--seccomp", _filter_fd(fds)]
 
     made = {"/"}
 
@@ -153,7 +158,11 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
             args += ["--ro-bind", f"/{link}", f"/{link}"]
     parents("/etc/ld.so.cache")
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-             "--proc", "/proc", "--dev", "/dev"]
+             "--proc", "/proc", *_proc_masks(fds)]
+    # bwrap's /dev is a tmpfs of no fixed size (writable when bwrap makes a user namespace):
+    # read-only, but for /dev/shm, which multiprocessing needs, as large as /tmp.
+    args += ["--dev", "/dev", "--perms", "1777", "--size", str(disk_mb * 2**20),
+             "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     for name in SERVER_FILES:
         read_only(str(HERE / name), f"{INSIDE}/{name}")
     python_path = [INSIDE]
@@ -181,6 +190,57 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
     return [*args, sys.executable, "-s", f"{INSIDE}/sandbox_server.py"]
 
 
+def _filter_fd(fds: list[int]) -> str:
+    """A pipe holding the seccomp filter (``instructor/seccomp.py``), for bwrap to read."""
+    if not seccomp.supported():
+        raise SandboxUnavailable(
+            f"the sandbox's system-call filter knows x86_64 and aarch64 only, not "
+            f"{platform.machine()}: grade on one of those, or without a sandbox, "
+            "knowingly, with --no-sandbox.")
+    return _data_fd(fds, seccomp.program())
+
+
+def _data_fd(fds: list[int], data: bytes) -> str:
+    """A pipe holding ``data`` (a few KiB at most: the pipe holds it all), for bwrap to read."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as pipe:
+        pipe.write(data)
+    os.set_inheritable(read_end, True)
+    fds.append(read_end)
+    return str(read_end)
+
+
+# What the sandbox's /proc shows. Its own processes only (a new PID namespace), and of the
+# rest: what Python, NumPy, OpenBLAS and psutil read to size themselves (CPU model and flags,
+# total and free memory; /proc/sys read-only, as bwrap leaves it: libraries read limits there);
+# its own mounts and network (namespaced). /proc/stat is rewritten: one idle line per CPU, which
+# is all glibc counts CPUs by when /sys is absent, without the host's CPU times, boot time,
+# interrupt and process counts.
+PROC_VISIBLE = {"self", "thread-self", "mounts", "net", "sys", "cpuinfo", "meminfo"}
+
+
+def _proc_masks(fds: list[int]) -> list[str]:
+    """bwrap arguments that hide every other entry of the host kernel's /proc: an empty,
+    read-only folder or file on top (the kernel log, kernel symbols and modules, the boot
+    command line, keys, locks, load, uptime, interrupts, disks, swap, pressure, timers...)."""
+    args: list[str] = []
+    for entry in sorted(os.scandir("/proc"), key=lambda entry: entry.name):
+        if entry.name in PROC_VISIBLE or entry.name.isdigit() or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            args += ["--perms", "0555", "--tmpfs", entry.path, "--remount-ro", entry.path]
+            continue
+        content = b""
+        if entry.name == "stat":
+            cpus = [line.split()[0] for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("cpu")]
+            content = "".join(f"{cpu} 0 0 0 0 0 0 0 0 0 0\n" for cpu in cpus).encode()
+        # A copy of its own for each (bwrap closes the descriptor); /dev/null would not do:
+        # bwrap's binds are nodev, so it could not even be opened.
+        args += ["--perms", "0444", "--ro-bind-data", _data_fd(fds, content), entry.path]
+    return args
+
+
 def _limits(limits: Limits):
     def prepare() -> None:  # runs in the child, before bwrap starts
         import resource  # POSIX only: imported here so that the module imports on any system
@@ -194,15 +254,29 @@ def _limits(limits: Limits):
     return prepare
 
 
+IN_MEMORY_FOLDERS = ("/tmp", WORK, "/dev/shm")  # the sandbox's writable tmpfs mounts
+
+
 class MemoryWatch:
-    """Kills a sandbox whose processes together hold more than ``limit_mb`` of resident memory.
+    """Kills a sandbox whose processes and in-memory folders together hold more than
+    ``limit_mb``.
 
     RLIMIT_AS bounds each process, not their sum (64 processes of 4 GiB each would be 256 GiB),
     and Linux has no working limit on resident memory; cgroups would, but need privileges that a
-    grading machine or container often lacks. So the grader, outside the sandbox, adds up the
-    resident memory of the sandbox's process tree (orphans of a PID namespace stay in it) a few
-    times a second and stops the whole sandbox past the limit. A burst between two looks is
-    still bounded by RLIMIT_AS per process.
+    grading machine or container often lacks. So the grader, outside the sandbox, adds up a few
+    times a second what the sandbox holds in memory:
+
+    - the resident memory of the sandbox's process tree (orphans of a PID namespace stay in it);
+    - what its tmpfs folders hold (``IN_MEMORY_FOLDERS``: a file written there is memory that no
+      process's resident size shows, even after it is deleted while still open), read with
+      ``statvfs`` through descriptors opened once, at the start, via ``/proc/<pid>/root`` of a
+      process inside the sandbox (so a later process id, or anything done inside, cannot point
+      them elsewhere).
+
+    It stops the whole sandbox past the limit. A burst between two looks is still bounded: by
+    RLIMIT_AS per process and by the fixed size of each folder. Memory that is in neither (memfd
+    files and System V shared memory that no process maps) cannot be made: the seccomp filter
+    refuses those calls.
     """
 
     def __init__(self, box: Sandbox, limit_mb: int, interval: float = 0.2) -> None:
@@ -211,6 +285,7 @@ class MemoryWatch:
         self.box, self.limit = box, limit_mb * 2**20
         self.interval = interval
         self.peak = 0
+        self.folders = _open_folders(box.process.pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-memory-watch", daemon=True)
         self._thread.start()
@@ -218,23 +293,49 @@ class MemoryWatch:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        for fd in self.folders:
+            os.close(fd)
+        self.folders = []
+
+    def used(self) -> int:
+        """Bytes the sandbox holds in memory now: resident pages plus its folders' contents."""
+        resident = sum(_resident_pages(pid) for pid in descendants(self.box.process.pid))
+        stored = 0
+        for fd in self.folders:
+            folder = os.fstatvfs(fd)
+            stored += (folder.f_blocks - folder.f_bfree) * folder.f_frsize
+        return resident * PAGE + stored
 
     def _run(self) -> None:
-        page = os.sysconf("SC_PAGE_SIZE")
         while not self._stop.wait(self.interval):
             process = self.box.process
             if process is None or process.poll() is not None:
                 return
-            used = tree_pages(process.pid) * page
+            used = self.used()
             self.peak = max(self.peak, used)
             if used > self.limit:
-                self.box.kill(f"the notebook's processes used more than {self.limit // 2**20} MiB of "
-                              "memory in all")
+                self.box.kill(f"the notebook's processes and in-memory folders used more than "
+                              f"{self.limit // 2**20} MiB of memory in all")
                 return
 
 
-def tree_pages(root: int) -> int:
-    """Resident pages of ``root`` and all its descendants (from /proc)."""
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _open_folders(bwrap: int) -> list[int]:
+    """Descriptors of the sandbox's in-memory folders, from a process inside it."""
+    inside = [pid for pid in descendants(bwrap) if pid != bwrap]
+    if not inside:
+        raise SandboxUnavailable("the sandbox has no process: it stopped while starting")
+    folders = []
+    for folder in IN_MEMORY_FOLDERS:
+        fd = os.open(f"/proc/{inside[0]}/root{folder}", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        folders.append(fd)
+    return folders
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -245,16 +346,20 @@ def tree_pages(root: int) -> int:
             children.setdefault(int(fields[1]), []).append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
-    total, todo = 0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
+        found.append(pid)
         todo.extend(children.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return found
+
+
+def _resident_pages(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0  # gone meanwhile
 
 
 class Sandbox:
@@ -343,7 +448,12 @@ class Sandbox:
         self.endpoint.call_extra("set_request_limits", self.limits.cell_cpu_seconds,
                                  self.limits.cell_wall_seconds)
         if self.limits.total_memory_mb:
-            self.memory_watch = MemoryWatch(self, self.limits.total_memory_mb)
+            try:
+                self.memory_watch = MemoryWatch(self, self.limits.total_memory_mb)
+            except OSError as error:
+                self.close()
+                raise SandboxUnavailable(
+                    f"the grader cannot watch the sandbox's memory: {error}") from None
 
     def _request_timeout(self) -> float:
         # The sandbox's own timer stops an honest loop at cell_wall_seconds; a notebook still

@@ -2,8 +2,9 @@
 
 One nbgrader assignment per lesson and one for the lab: ``source/lesson1/`` ... ``source/lesson5/``
 and ``source/lab/``. ``nbgrader generate_assignment lesson2`` writes lesson 2's student version to
-``lesson2/`` (release directory "."), and so on; the student versions are committed for
-self-learners to clone. Every nbgrader command (release, autograde, export...) works per lesson.
+``lessons/lesson2/``, and the lab's to ``lab/`` (instructor/layout.py); the student versions are
+committed for self-learners to clone. Every nbgrader command (release, autograde, export...)
+works per lesson.
 """
 
 import os
@@ -22,6 +23,11 @@ c.CourseDirectory.course_id = "nn-framework"
 c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "."
+# ... with the lessons' student versions one level down, in lessons/lessonN/ (nbgrader has one
+# release folder for all assignments; instructor/layout.py explains the one hook it needs).
+from instructor.layout import use_course_layout  # noqa: E402 (needs the sys.path line above)
+
+use_course_layout()
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"

@@ -95,7 +95,8 @@ def install(course: Path, python: Path) -> None:
 
 
 def first_notebook(folder: Path) -> Path:
-    """The first lesson in a folder (lesson1, lesson2, ... before the lab), or its first notebook."""
+    """The first lesson in a folder (lessons/lesson1, lessons/lesson2, ... before the lab), or its
+    first notebook."""
     def order(path: Path) -> tuple[int, int, str]:
         name = path.parent.name
         number = name[len("lesson"):]
@@ -103,8 +104,8 @@ def first_notebook(folder: Path) -> Path:
             return (0, int(number), path.name)
         return (1, 0, str(path.relative_to(folder)))
 
-    notebooks = [p for p in folder.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts]
-    notebooks += list(folder.glob("*.ipynb"))
+    notebooks = [*folder.glob("lessons/*/*.ipynb"), *folder.glob("*/*.ipynb"), *folder.glob("*.ipynb")]
+    notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
     if not notebooks:
         raise SetupError(f"There is no notebook in {folder}.")
     return min(notebooks, key=order)

@@ -44,8 +44,10 @@ def current() -> str:
         here = Path.cwd()
     except OSError:  # the working folder was deleted
         return ENGLISH
-    if here.parent.name in LANGUAGES:
-        return here.parent.name
+    # An edition's folder holds lessons/lessonN/ and lab/, as the course does: bn/lessons/lesson1.
+    edition = here.parent.parent if here.parent.name == "lessons" else here.parent
+    if edition.name in LANGUAGES:
+        return edition.name
     # A handout of one edition (`python -m instructor student-copy --language bn`) keeps the
     # English folder names and says its language in a file at its root.
     for folder in (here, *here.parents[:2]):

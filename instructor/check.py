@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import grade
+from . import grade, layout
 
 KEY, BLANK = "check-answer-key", "check-blank"
 # Never copied into the scratch course: instructor data and what is not needed to grade.
@@ -91,7 +91,7 @@ def check(course: grade.Course, assignment: str, keep: bool = False) -> CheckRes
         code, output = grade.run_nbgrader(copy, ["generate_assignment", assignment, "--force"])
         if code != 0:
             raise grade.GradingError(f"nbgrader generate_assignment {assignment} failed:\n{output[-3000:]}")
-        release = root / assignment  # the course's release directory is the course root
+        release = root / layout.student_folder(assignment)  # where nbgrader wrote the student version
         for student, origin in ((KEY, copy.path("source", assignment)), (BLANK, release)):
             target = copy.path("submitted", student, assignment)
             target.mkdir(parents=True)

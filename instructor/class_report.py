@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import layout
 from .grade import Course, GradingError, _gradebook
 
 THRESHOLD = 0.9
@@ -172,7 +173,7 @@ def _handed_out(course: Course, assignment: str) -> dict[str, str]:
     """The answer cells of the student version, as generated into the release directory."""
     cells = {}
     for notebook in course.notebooks(assignment):
-        path = course.root / assignment / f"{notebook}.ipynb"
+        path = course.root / layout.student_folder(assignment) / f"{notebook}.ipynb"
         if not path.is_file():
             continue
         for cell in nbformat.read(path, as_version=4).cells:

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 import polib
 
-from . import grade, translations
+from . import grade, layout, translations
 
 #: What a scratch nbgrader course needs to generate student versions as the real one does.
 COURSE_FILES = ("nbgrader_config.py",)
@@ -143,7 +143,8 @@ def build_edition(root: Path, language: str, into: Path | None = None) -> Path:
             shutil.rmtree(into)
         into.mkdir(parents=True)
         for assignment in assignments:
-            shutil.copytree(scratch / assignment, into / assignment)
+            folder = layout.student_folder(assignment)
+            shutil.copytree(scratch / folder, into / folder)
     return into
 
 

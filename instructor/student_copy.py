@@ -5,7 +5,7 @@ The course repository holds the answer key (``solutions/``), the instructor note
 answers. Students of a graded course get only what has been handed out so far, as a git
 repository with one commit, ready to publish as a template (GitHub Classroom, GitLab...):
 
-- ``lessonN/`` of the lessons asked for, and ``lab/`` with ``--lab``;
+- ``lessons/lessonN/`` of the lessons asked for, and ``lab/`` with ``--lab`` (the course's layout);
 - ``coursekit/``, a ``pyproject.toml`` that packages only coursekit (no instructor or test
   extras), the students' ``requirements.txt`` and ``start.py``, which sets up and opens the
   course the same way on Windows, macOS and Linux;
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import answers
+from . import answers, layout
 
 GITIGNORE = """\
 .venv/
@@ -119,7 +119,7 @@ class Reveal:
     """A notebook of the handout that restates answers of an earlier notebook of the same handout."""
 
     answers_of: str  # assignment whose answers are given away, e.g. "lesson1"
-    shown_in: str  # "lesson2/02_gradient_descent.ipynb"
+    shown_in: str  # "lessons/lesson2/02_gradient_descent.ipynb"
     cells: list[str]  # "cell 5 (recap-lesson-1)"
     functions: list[str]  # answer functions it defines, e.g. "softmax"
     lines: list[str]  # answer lines it shows
@@ -188,10 +188,11 @@ def recap_reveals(course_root: Path, assignments: list[str], source: str = "sour
     for position, earlier in enumerate(assignments):
         functions, lines = _answers(sorted((course_root / source / earlier).glob("*.ipynb")), markers)
         for later in assignments[position + 1:]:
-            for notebook in sorted((course_root / later).glob("*.ipynb")):
+            folder = layout.student_folder(later)
+            for notebook in sorted((course_root / folder).glob("*.ipynb")):
                 cells, found_functions, found_lines = _restated(notebook, functions, lines)
                 if cells:
-                    reveals.append(Reveal(earlier, f"{later}/{notebook.name}", cells,
+                    reveals.append(Reveal(earlier, f"{folder}/{notebook.name}", cells,
                                           found_functions, found_lines))
     return reveals
 
@@ -280,22 +281,22 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
                                "(nothing is overwritten).")
     if destination == course_root or course_root in destination.parents:
         raise StudentCopyError(f"{destination} is inside the course folder; write the copy elsewhere.")
-    available = {int(path.name[len("lesson"):]): path for path in sorted(course_root.glob("lesson[0-9]*"))
-                 if path.is_dir() and path.name[len("lesson"):].isdigit()}
+    available = layout.lesson_folders(course_root)
     unknown = sorted(set(lessons) - set(available))
     if unknown:
-        raise StudentCopyError(f"no lesson {unknown} in {course_root} (folders lesson1/, lesson2/ ...); "
-                               f"available: {sorted(available)}.")
+        raise StudentCopyError(f"no lesson {unknown} in {course_root / layout.LESSONS} (folders lesson1/, "
+                               f"lesson2/ ...); available: {sorted(available)}.")
     if not lessons and not include_lab:
         raise StudentCopyError("nothing to copy: name lessons (e.g. --lessons 1 2) and/or --lab.")
-    folders = [available[number].name for number in sorted(set(lessons))]
-    folders += ["lab"] if include_lab else []
+    assignments = [f"lesson{number}" for number in sorted(set(lessons))]
+    assignments += ["lab"] if include_lab else []
+    folders = [layout.student_folder(assignment) for assignment in assignments]
 
-    reveals = recap_reveals(course_root, folders, source)
+    reveals = recap_reveals(course_root, assignments, source)
     if reveals and not force:
         given_away = sorted({r.answers_of for r in reveals})
         raise StudentCopyError(
-            "handing out " + " and ".join(folders) + " together gives answers away:\n  "
+            "handing out " + " and ".join(assignments) + " together gives answers away:\n  "
             + "\n  ".join(r.describe() for r in reveals)
             + f"\nHand out {', '.join(given_away)} first, and the rest once its deadline has "
             "passed (each handout its own student-copy), or pass --force to do it anyway.")

@@ -38,7 +38,7 @@ from typing import Any
 
 import nbformat
 
-from instructor import answers
+from instructor import answers, layout
 from instructor.answers import (  # noqa: F401 (part of this module's interface for the tests)
     Markers,
     Segment,
@@ -98,7 +98,7 @@ class NotebookRef:
 
     @property
     def student_path(self) -> Path:
-        return ROOT / self.assignment / self.name
+        return ROOT / layout.student_folder(self.assignment) / self.name
 
     def __str__(self) -> str:
         return self.id
@@ -118,11 +118,12 @@ def assignments() -> list[str]:
     return sorted(names, key=assignment_rank)
 
 
-def _notebooks_under(base: Path, assignment: str | None) -> list[NotebookRef]:
-    """The top-level notebooks of ``base/<assignment>`` for one or every assignment, in course order."""
+def _notebooks_under(base: Path, assignment: str | None, folder_of=lambda name: name) -> list[NotebookRef]:
+    """The top-level notebooks of ``base/<folder_of(assignment)>`` for one or every assignment, in
+    course order."""
     refs = []
     for name in [assignment] if assignment else assignments():
-        folder = base / name
+        folder = base / folder_of(name)
         if folder.is_dir():
             refs += [NotebookRef(name, p.name) for p in sorted(folder.glob("*.ipynb"))]
     return refs
@@ -134,8 +135,8 @@ def source_notebooks(assignment: str | None = None) -> list[NotebookRef]:
 
 
 def student_notebooks(assignment: str | None = None) -> list[NotebookRef]:
-    """Committed student notebooks (an assignment's release folder is ``<root>/<assignment>``)."""
-    return _notebooks_under(ROOT, assignment)
+    """Committed student notebooks (``lessons/lessonN/`` and ``lab/``: instructor/layout.py)."""
+    return _notebooks_under(ROOT, assignment, layout.student_folder)
 
 
 def course_position(ref: NotebookRef) -> tuple[tuple[int, str], str]:

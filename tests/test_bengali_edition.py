@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from coursekit import language, quiz
-from instructor import editions, translations
+from instructor import editions, layout, translations
 from notebook_course import ROOT
 
 LANGUAGE = "bn"
@@ -31,8 +31,12 @@ def _id(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
+def _student_version(notebook: Path, edition: Path = ROOT) -> Path:
+    return edition / layout.student_folder(notebook.parent.name) / notebook.name
+
+
 def _bengali_student_version(notebook: Path) -> Path:
-    return ROOT / LANGUAGE / notebook.parent.name / notebook.name
+    return _student_version(notebook, ROOT / LANGUAGE)
 
 
 def _without_checksum(cell) -> dict:
@@ -55,7 +59,7 @@ def test_the_bengali_source_keeps_every_cell_code_and_grade_id(notebook):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_id)
 def test_the_bengali_student_version_is_the_english_one_in_bengali(notebook):
-    english = nbformat.read(str(ROOT / notebook.parent.name / notebook.name), as_version=4)
+    english = nbformat.read(str(_student_version(notebook)), as_version=4)
     bengali = nbformat.read(str(_bengali_student_version(notebook)), as_version=4)
     assert [(c.id, c.cell_type) for c in bengali.cells] == [(c.id, c.cell_type) for c in english.cells]
     untranslated = []
@@ -131,7 +135,8 @@ def test_a_quiz_speaks_bengali_and_keeps_its_answers(quiz_id, questions):
 
 def test_the_notebook_language_follows_the_edition_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSEKIT_LANGUAGE", raising=False)
-    for folder, expected in (("bn/lesson1", "bn"), ("lesson1", "en"), ("submitted/ana/lesson1", "en")):
+    for folder, expected in (("bn/lessons/lesson1", "bn"), ("bn/lab", "bn"), ("lessons/lesson1", "en"),
+                             ("lab", "en"), ("submitted/ana/lesson1", "en")):
         (tmp_path / folder).mkdir(parents=True)
         monkeypatch.chdir(tmp_path / folder)
         assert language.current() == expected, folder

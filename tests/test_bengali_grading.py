@@ -8,11 +8,11 @@ instructor runs ``python -m instructor autograde lesson1`` once for the whole cl
 ==========  ====================================================  ==========
 student     handed in                                             expected
 ==========  ====================================================  ==========
-perfect_en  lesson1/ (English), every answer filled in            full marks
-perfect_bn  bn/lesson1/ (Bengali), every answer filled in         full marks
-blank_en    lesson1/ (English), the committed student version     0
-blank_bn    bn/lesson1/ (Bengali), the committed student version  0
-slip_bn     bn/lesson1/, a sum where absolute_error needs a mean  some points, a Bengali message
+perfect_en  lessons/lesson1/ (English), every answer filled in            full marks
+perfect_bn  bn/lessons/lesson1/ (Bengali), every answer filled in         full marks
+blank_en    lessons/lesson1/ (English), the committed student version     0
+blank_bn    bn/lessons/lesson1/ (Bengali), the committed student version  0
+slip_bn     bn/lessons/lesson1/, a sum where absolute_error needs a mean  some points, a Bengali message
 ==========  ====================================================  ==========
 
 Proved: both editions get the same marks; autograding keeps the student's Bengali markdown and
@@ -34,11 +34,11 @@ import notebook_course as nc
 import pytest
 
 from coursekit import language
-from instructor import cli, grade
+from instructor import cli, grade, layout
 from instructor.translations import BENGALI
 
 LESSON = "lesson1"
-EDITIONS = {"en": nc.ROOT / LESSON, "bn": nc.ROOT / "bn" / LESSON}
+EDITIONS = {"en": nc.ROOT / layout.student_folder(LESSON), "bn": nc.ROOT / "bn" / layout.student_folder(LESSON)}
 STUDENTS = {"perfect_en": ("en", True), "perfect_bn": ("bn", True),
             "blank_en": ("en", False), "blank_bn": ("bn", False), "slip_bn": ("bn", True)}
 #: slip_bn sums where the mean belongs in absolute_error: one visible test fails, in Bengali.

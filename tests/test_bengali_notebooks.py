@@ -28,7 +28,7 @@ import notebook_course as nc
 import pytest
 
 from coursekit import language
-from instructor import editions, translations
+from instructor import editions, layout, translations
 
 LANGUAGE = "bn"
 NOTEBOOKS = translations.source_notebooks(nc.ROOT)
@@ -41,12 +41,13 @@ def _id(path: Path) -> str:
 
 
 def _execute(notebook: Path, base: Path) -> tuple[Path, float, str | None]:
-    """The notebook in Bengali, executed in base/bn/<assignment>/ the way the Validator does."""
+    """The notebook in Bengali, executed in base/bn/lessons/lessonN/ (or base/bn/lab/) the way the
+    Validator does."""
     from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
     assignment = notebook.parent.name
-    folder = base / LANGUAGE / assignment
+    folder = base / LANGUAGE / layout.student_folder(assignment)
     shutil.copytree(notebook.parent, folder, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
     nb = editions.translated_source(nc.ROOT, notebook, LANGUAGE)
     config = Config()

@@ -22,7 +22,7 @@ EDITIONS = ("bn",)
 
 def documents() -> list[Path]:
     readmes = [ROOT / "README.md", ROOT / "README.bn.md"] + sorted(p for p in ROOT.glob("*/README.md"))
-    editions = [p for e in EDITIONS for p in sorted((ROOT / e).glob("*/*")) if p.suffix in {".md", ".ipynb"}]
+    editions = [p for e in EDITIONS for p in sorted((ROOT / e).rglob("*")) if p.suffix in {".md", ".ipynb"}]
     return readmes + [ref.student_path for ref in student_notebooks()] + editions
 
 

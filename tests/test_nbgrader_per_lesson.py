@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import notebook_course as nc
+from instructor import layout
 import pytest
 
 LESSON, EARLIER = "lesson2", "lesson1"
@@ -54,7 +55,7 @@ def course(tmp_path) -> Path:
     shutil.copy2(nc.CONFIG_FILE, root / nc.CONFIG_FILE.name)
     for assignment in (EARLIER, LESSON):
         shutil.copytree(nc.SOURCE / assignment, root / "source" / assignment)
-    shutil.copytree(nc.ROOT / EARLIER, root / EARLIER)
+    shutil.copytree(nc.ROOT / layout.student_folder(EARLIER), root / layout.student_folder(EARLIER))
     for package in ("coursekit", "instructor"):
         (root / package).symlink_to(nc.ROOT / package, target_is_directory=True)
     return root

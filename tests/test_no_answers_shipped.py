@@ -1,4 +1,4 @@
-"""No answer-key code reaches what students receive: ``lesson1/`` ... ``lesson5/``, ``lab/``, ``coursekit/``.
+"""No answer-key code reaches what students receive: ``lessons/lesson1/`` ... ``lessons/lesson5/``, ``lab/``, ``coursekit/``.
 
 - Nothing shipped imports ``solutions`` (and no notebook does, sources included: AUTHORING.md).
 - No file of ``solutions/`` is copied into a shipped folder.
@@ -28,7 +28,7 @@ import answer_cheats
 import notebook_course as nc
 import pytest
 
-from instructor import answers
+from instructor import answers, layout
 
 MIN_ANSWER_SIZE = 6  # `return grad_out * self.positive` (ReLU.backward) has 6 nodes
 MIN_KEY_SIZE = 10  # above `return self.forward(x).argmax(axis=1)` (9 nodes)
@@ -40,7 +40,7 @@ def _shipped_files() -> list:
     """Files students receive: the release folders and the toolkit."""
     files = []
     for assignment in nc.assignments():
-        files += nc.tree_files(nc.ROOT / assignment, nc.markers().ignore).values()
+        files += nc.tree_files(nc.ROOT / layout.student_folder(assignment), nc.markers().ignore).values()
     files += sorted(p for p in COURSEKIT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return files
 

@@ -19,7 +19,7 @@ def test_quick_start_is_one_line_per_system_opening_the_first_lesson_at_the_cour
     assert readme_command("setup-command") == "python3 start.py"
     assert readme_command("setup-command-windows") == "py start.py"  # PowerShell and cmd alike
     lesson = first_lesson()
-    assert lesson == "lesson1/01_loss_functions.ipynb" and (ROOT / lesson).is_file()
+    assert lesson == "lessons/lesson1/01_loss_functions.ipynb" and (ROOT / lesson).is_file()
     # Served from the course folder, not the lesson's, so the lab and the READMEs are reachable.
     words = jupyter_step()
     assert words[1:3] == ["-m", "jupyterlab"] and f"--ServerApp.root_dir={ROOT}" in words
@@ -108,3 +108,24 @@ def test_benchmark_runs_and_prints_its_table():
     assert result.returncode == 0, result.stderr
     for expected in ("matmul rate", "784-128-10", "784-256-128-10", "x floor", "test accuracy"):
         assert expected in result.stdout, result.stdout
+
+
+def test_the_top_level_reads_as_the_design_card():
+    """Lessons under lessons/, next to lab/, source/, solutions/ and tests/; nbgrader writes them
+    there (instructor/layout.py), the Bengali edition mirrors it."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    # Loading the course's configuration applies its layout, as every nbgrader command does.
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+
+    for name in ("README.md", "requirements.txt", "lessons", "lab", "source", "solutions", "tests"):
+        assert (ROOT / name).exists(), name
+    assert not list(ROOT.glob("lesson[0-9]*")), "a lesson's student version sits at the top level"
+    assert sorted(p.name for p in (ROOT / "lessons").iterdir()) == [f"lesson{n}" for n in range(1, 6)]
+    assert sorted(p.name for p in (ROOT / "bn").iterdir()) == ["lab", "lessons"]
+    course = CourseDirectory(config=config, root=str(ROOT))
+    release = course.release_directory
+    assert Path(course.format_path(release, ".", "lesson3")) == ROOT / "lessons" / "lesson3"
+    assert Path(course.format_path(release, ".", "lab")) == ROOT / "lab"
+    assert Path(course.format_path("submitted", "ana", "lesson3")) == ROOT / "submitted" / "ana" / "lesson3"

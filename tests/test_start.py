@@ -33,28 +33,27 @@ def test_a_current_python_goes_ahead(version):
 
 
 def test_lessons_open_in_order_before_the_lab(tmp_path):
-    for relative in ["lab/mnist_lab.ipynb", "lesson10/a.ipynb", "lesson2/b.ipynb",
-                     "lesson2/.ipynb_checkpoints/b-checkpoint.ipynb"]:
+    for relative in ["lab/mnist_lab.ipynb", "lessons/lesson10/a.ipynb", "lessons/lesson2/b.ipynb",
+                     "lessons/lesson2/.ipynb_checkpoints/b-checkpoint.ipynb"]:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("{}", encoding="utf-8")
-    assert start.first_notebook(tmp_path) == tmp_path / "lesson2" / "b.ipynb"
-    shutil.rmtree(tmp_path / "lesson2")
-    shutil.rmtree(tmp_path / "lesson10")
+    assert start.first_notebook(tmp_path) == tmp_path / "lessons" / "lesson2" / "b.ipynb"
+    shutil.rmtree(tmp_path / "lessons")
     assert start.first_notebook(tmp_path) == tmp_path / "lab" / "mnist_lab.ipynb"  # a lab-only handout
 
 
 def test_the_course_and_its_bengali_edition_open_their_first_lesson():
-    assert start.what_to_open(ROOT, None) == ROOT / "lesson1" / "01_loss_functions.ipynb"
-    assert start.what_to_open(ROOT, "bn") == ROOT / "bn" / "lesson1" / "01_loss_functions.ipynb"
+    assert start.what_to_open(ROOT, None) == ROOT / "lessons" / "lesson1" / "01_loss_functions.ipynb"
+    assert start.what_to_open(ROOT, "bn") == ROOT / "bn" / "lessons" / "lesson1" / "01_loss_functions.ipynb"
     with pytest.raises(start.SetupError, match="does not exist"):
         start.what_to_open(ROOT, "bengali")
 
 
 def test_jupyterlab_serves_the_course_folder_and_allows_root_only_for_root():
-    notebook = ROOT / "lesson1" / "01_loss_functions.ipynb"
+    notebook = ROOT / "lessons" / "lesson1" / "01_loss_functions.ipynb"
     as_user = start.jupyter_command(Path("py"), ROOT, notebook, as_root=False)
     assert as_user == ["py", "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
-                       "lesson1/01_loss_functions.ipynb"]
+                       "lessons/lesson1/01_loss_functions.ipynb"]
     assert start.jupyter_command(Path("py"), ROOT, notebook, as_root=True) == as_user + ["--allow-root"]
 
 

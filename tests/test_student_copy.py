@@ -34,17 +34,18 @@ def test_lesson_one_is_a_template_repository_with_nothing_else(tmp_path, capsys)
     destination = tmp_path / "for-students"
     assert _copy(destination, "--lessons", "1") == 0
     top = sorted(p.name for p in destination.iterdir())
-    assert top == [".git", ".gitignore", "README.md", "coursekit", "lesson1", "pyproject.toml",
+    assert top == [".git", ".gitignore", "README.md", "coursekit", "lessons", "pyproject.toml",
                    "requirements.txt", "start.py"]
-    assert [p.name for p in (destination / "lesson1").iterdir()] == ["01_loss_functions.ipynb"]
+    assert [p.name for p in (destination / "lessons").iterdir()] == ["lesson1"]
+    assert [p.name for p in (destination / "lessons" / "lesson1").iterdir()] == ["01_loss_functions.ipynb"]
     assert not list(destination.rglob("__pycache__")) and not list(destination.rglob("*.egg-info"))
     # One commit, nothing left out of it, nothing ignored that it holds.
     assert _git(destination, "rev-list", "--count", "HEAD").strip() == "1"
     assert _git(destination, "status", "--porcelain", "--ignored") == ""
     committed = set(_git(destination, "ls-files").split())
-    assert "lesson1/01_loss_functions.ipynb" in committed and "coursekit/__init__.py" in committed
+    assert "lessons/lesson1/01_loss_functions.ipynb" in committed and "coursekit/__init__.py" in committed
     readme = (destination / "README.md").read_text()
-    _assert_the_students_lines(destination, readme, "lesson1/01_loss_functions.ipynb")
+    _assert_the_students_lines(destination, readme, "lessons/lesson1/01_loss_functions.ipynb")
     assert "lesson 1" in readme and "Validate" in readme
     assert "1 notebook(s)" in capsys.readouterr().out
 
@@ -81,7 +82,7 @@ def test_lessons_handed_out_together_with_a_recap_of_their_answers_are_refused(t
     assert _copy(destination, "--lessons", "1", "2") == 1
     error = capsys.readouterr().err
     assert "lesson1 and lesson2 together gives answers away" in error
-    assert re.search(r"lesson2/02_gradient_descent\.ipynb \(cell \d+ \(recap-lesson-1\)\) restates "
+    assert re.search(r"lessons/lesson2/02_gradient_descent\.ipynb \(cell \d+ \(recap-lesson-1\)\) restates "
                      r"answers of lesson1: defines cross_entropy, softmax", error), error
     assert "--force" in error
     assert not destination.exists()  # refused before anything was written
@@ -91,16 +92,16 @@ def test_each_lesson_alone_is_accepted(tmp_path):
     for number in ("1", "2"):
         destination = tmp_path / f"lesson{number}"
         assert _copy(destination, "--lessons", number) == 0
-        assert [p.name for p in destination.glob("lesson*")] == [f"lesson{number}"]
+        assert [p.name for p in (destination / "lessons").glob("lesson*")] == [f"lesson{number}"]
 
 
 def test_force_hands_out_the_recap_with_a_warning(tmp_path, capsys):
     destination = tmp_path / "for-students"
     assert _copy(destination, "--lessons", "1", "2", "--force") == 0
     out = capsys.readouterr()
-    assert re.search(r"warning \(--force\): lesson2/02_gradient_descent\.ipynb .* restates answers "
+    assert re.search(r"warning \(--force\): lessons/lesson2/02_gradient_descent\.ipynb .* restates answers "
                      r"of lesson1", out.err), out.err
-    assert (destination / "lesson1").is_dir() and (destination / "lesson2").is_dir()
+    assert (destination / "lessons" / "lesson1").is_dir() and (destination / "lessons" / "lesson2").is_dir()
     assert "lessons 1, 2" in (destination / "README.md").read_text()
 
 
@@ -109,7 +110,7 @@ def test_copy_with_the_lab_only(tmp_path):
     assert _copy(destination, "--lab") == 0
     assert (destination / "lab" / "mnist_lab.ipynb").is_file()
     assert (destination / "lab" / "README.md").is_file()
-    assert not list(destination.glob("lesson*"))
+    assert not (destination / "lessons").exists()
     _assert_the_students_lines(destination, (destination / "README.md").read_text(), "lab/mnist_lab.ipynb")
 
 
@@ -134,10 +135,10 @@ def test_the_bengali_edition_is_handed_out_under_the_same_names(tmp_path):
     mixed class), the lab's Bengali README, and a Bengali README with the same commands."""
     destination = tmp_path / "bn-students"
     assert _copy(destination, "--lessons", "1", "--lab", "--language", "bn") == 0
-    for relative in ("lesson1/01_loss_functions.ipynb", "lab/mnist_lab.ipynb", "lab/README.md"):
+    for relative in ("lessons/lesson1/01_loss_functions.ipynb", "lab/mnist_lab.ipynb", "lab/README.md"):
         assert (destination / relative).read_bytes() == (ROOT / "bn" / relative).read_bytes(), relative
     readme = (destination / "README.md").read_text(encoding="utf-8")
-    _assert_the_students_lines(destination, readme, "lesson1/01_loss_functions.ipynb")
+    _assert_the_students_lines(destination, readme, "lessons/lesson1/01_loss_functions.ipynb")
     assert "পাঠ 1" in readme and "MNIST ল্যাব" in readme and "Validate" in readme
     assert (destination / "coursekit" / "locale" / "bn.json").is_file()
     assert _git(destination, "status", "--porcelain", "--ignored") == ""  # the marker is committed

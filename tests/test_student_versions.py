@@ -1,7 +1,7 @@
 """The committed student versions are exactly what nbgrader generates, and give nothing away.
 
 - Every source notebook has a committed student version and vice versa; the committed release
-  folders (``lesson1/`` ... ``lesson5/``, ``lab/``, including files such as ``lab/README.md``) equal a fresh
+  folders (``lessons/lesson1/`` ... ``lessons/lesson5/``, ``lab/``, including files such as ``lab/README.md``) equal a fresh
   ``nbgrader generate_assignment`` (only trailing whitespace is forgiven).
 - Student versions contain no solution or hidden-test markers, no line of an answer or a hidden
   test (lines the source shows openly elsewhere, and trivial lines such as ``return x``, are not
@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import notebook_course as nc
+from instructor import layout
 import pytest
 
 ASSIGNMENTS = nc.assignments()
@@ -20,7 +21,7 @@ ASSIGNMENTS = nc.assignments()
 
 def _regenerate(assignment: str) -> str:
     return (f"Regenerate the student version from the repository root: "
-            f"`nbgrader generate_assignment {assignment} --force`, then commit {assignment}/.")
+            f"`nbgrader generate_assignment {assignment} --force`, then commit {layout.student_folder(assignment)}/.")
 
 
 # --- 4. Committed student versions are current ----------------------------------------------
@@ -39,7 +40,7 @@ def test_every_source_notebook_has_a_student_version_and_vice_versa(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_committed_student_version_equals_fresh_generate(assignment, course_run):
     ignore = nc.markers().ignore
-    committed = nc.tree_files(nc.ROOT / assignment, ignore)
+    committed = nc.tree_files(nc.ROOT / layout.student_folder(assignment), ignore)
     if not nc.tree_files(nc.SOURCE / assignment, ignore):
         assert not committed, (f"{assignment}/ holds {sorted(committed)} but source/{assignment}/ "
                                "is empty: the student version has no source.")

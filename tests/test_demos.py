@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from coursekit.demos import recordings, why_it_failed
@@ -60,3 +62,34 @@ def test_a_bengali_notebook_falls_back_to_its_bengali_recording(ref, monkeypatch
     texts = [o["text"] for outputs in bengali["demos"].values() for o in outputs if "text" in o]
     headings = list(bengali["defined_in"].values())
     assert any(re.search("[\u0980-\u09ff]", text) for text in texts + headings), ref.id
+
+
+# A verdict against the student (English, Bengali), a traceback, an exception or warning line,
+# or the stuck-student notice, none of which the answer key should ever produce.
+# A verdict against the student (English, Bengali), a traceback, an exception or warning line,
+# or the stuck-student notice, none of which the answer key should ever produce.
+WRONG_VERDICT = re.compile(r"CHECK YOUR|backward পরীক্ষা করুন|Traceback|\b[A-Z]\w*(?:Error|Warning): |not done yet")
+RELATIVE_ERROR = re.compile(r"(?:relative error|আপেক্ষিক ত্রুটি) ([0-9.]+e[-+]\d+)")
+
+
+def wrong_for_a_correct_answer(printed: dict[str, str]) -> dict[str, list]:
+    """Per cell, what the answer key's printed output should never show: a wrong verdict, or a
+    relative error the lesson's own rule calls suspicious (1e-7 and above)."""
+    found = {}
+    for cell, text in printed.items():
+        problems = WRONG_VERDICT.findall(text)
+        problems += [e for e in RELATIVE_ERROR.findall(text) if float(e) >= 1e-7]
+        if problems:
+            found[cell] = problems
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "bn"])
+@pytest.mark.parametrize("ref", [r for r in student_notebooks() if r.name[:2].isdigit()], ids=str)
+def test_every_demo_on_the_answer_key_gives_a_correct_student_the_right_verdict(ref, language,
+                                                                                monkeypatch):
+    """The recordings are the demos run on the answer key: what a correct student sees."""
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", language)
+    demos = recordings(ref.stem)["demos"]
+    printed = {cell: "\n".join(o.get("text", "") for o in outputs) for cell, outputs in demos.items()}
+    assert not wrong_for_a_correct_answer(printed), f"{ref.id} ({language})"

@@ -66,6 +66,18 @@ def test_source_notebook_prints_no_warnings(ref, course_run):
                        "\n".join(f"--- {label}:\n{text}" for label, text in found))
 
 
+@pytest.mark.parametrize("ref", SOURCES, ids=str)
+def test_source_notebook_gives_a_correct_answer_the_right_verdicts(ref, course_run):
+    """Run live on the answer key, every demo's printed verdict is right (the recordings are
+    checked the same way in test_demos.py)."""
+    from test_demos import wrong_for_a_correct_answer
+
+    nb = _executed(course_run, ref).nb
+    printed = {cell.get("id"): "".join(o.get("text", "") for o in cell.get("outputs", []))
+               for cell in nb.cells if cell.cell_type == "code"}
+    assert not wrong_for_a_correct_answer(printed), ref.id
+
+
 # --- 2. Graded cells pass on the source, fail on the student version ---------------------
 
 

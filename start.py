@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -119,11 +120,37 @@ def what_to_open(course: Path, argument: str | None) -> Path:
     return first_notebook(target) if target.is_dir() else target
 
 
-def jupyter_command(python: Path, course: Path, notebook: Path, as_root: bool) -> list[str]:
+# What a student's JupyterLab leaves out or shows differently (instructors, who start
+# `jupyter lab` themselves, keep everything): nbgrader's instructor tools (Validate stays), the
+# question about Jupyter news that covers the first lesson, update checks, and Markdown files
+# opened as source instead of as a page (the lab's README links to the lab notebook).
+STUDENT_PAGE_CONFIG = {"disabledExtensions": {
+    "@jupyter/nbgrader:create-assignment": True, "@jupyter/nbgrader:assignment-list": True,
+    "@jupyter/nbgrader:course-list": True, "@jupyter/nbgrader:menu": True}}
+STUDENT_SETTINGS = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Markdown Preview"}},
+}
+
+
+def student_settings(environment: Path) -> Path:
+    """Write the students' JupyterLab settings into the environment; return their folder."""
+    folder = environment / "course-jupyterlab-settings"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in (("page_config.json", STUDENT_PAGE_CONFIG), ("overrides.json", STUDENT_SETTINGS)):
+        (folder / name).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return folder
+
+
+def jupyter_command(python: Path, course: Path, notebook: Path, as_root: bool,
+                    settings: Path | None = None) -> list[str]:
     """JupyterLab served from the course folder (the whole course in its file browser), opening
-    one notebook. JupyterLab refuses to run as root unless told; containers often run as root."""
+    one notebook, with the students' settings. JupyterLab refuses to run as root unless told;
+    containers often run as root."""
     command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={course}",
                notebook.relative_to(course).as_posix()]
+    if settings is not None:
+        command.append(f"--LabApp.app_settings_dir={settings}")
     return command + ["--allow-root"] if as_root else command
 
 
@@ -151,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Opening {notebook.relative_to(COURSE)} in JupyterLab. To stop it, press Ctrl+C in "
           f"this window. Next time, `{the_command()}` opens it again.", flush=True)
     try:
-        return subprocess.run(jupyter_command(python, COURSE, notebook, as_root), cwd=COURSE).returncode
+        command = jupyter_command(python, COURSE, notebook, as_root,
+                                  student_settings(python.parent.parent))
+        return subprocess.run(command, cwd=COURSE).returncode
     except KeyboardInterrupt:  # Ctrl+C is how a student stops JupyterLab: not an error
         return 0
 

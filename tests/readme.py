@@ -47,5 +47,6 @@ def jupyter_step(root: Path = ROOT) -> list[str]:
     """The command start.py runs last to open JupyterLab, with this environment's Python."""
     start = start_module(root)
     notebook = root / first_lesson(root)
+    settings = start.student_settings(Path(sys.prefix))  # what start.py writes into .venv
     return start.jupyter_command(Path(sys.executable), root, notebook,
-                                 as_root=hasattr(os, "geteuid") and os.geteuid() == 0)
+                                 as_root=hasattr(os, "geteuid") and os.geteuid() == 0, settings=settings)

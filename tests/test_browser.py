@@ -78,9 +78,8 @@ def start_jupyterlab(course: Path, state: Path) -> tuple[subprocess.Popen, str]:
     env.pop("COURSEKIT_DEMOS_STRICT", None)  # students' demos fall back, they do not raise
     # start.py's command, run by this environment's Python; the extra options only keep the
     # test to itself: no browser of its own, loopback, a free port, no calls to the internet.
-    command = [*words, "--no-browser",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={free_port()}", "--ServerApp.port_retries=0",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [*words, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={free_port()}",
+               "--ServerApp.port_retries=0"]
     state.mkdir(parents=True, exist_ok=True)
     with open(state / "jupyterlab.log", "w") as log:  # the child keeps its own copy of the handle
         server = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -124,10 +123,6 @@ class Student:
         self.notebook().locator(".jp-Cell").first.wait_for(timeout=SERVER_START_SECONDS * 1000)
         self.page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle")).wait_for(
             timeout=SERVER_START_SECONDS * 1000)
-        # JupyterLab's first-run question about news would cover the notebook: answer it.
-        no_news = self.page.locator(".jp-Notification-Toast-Close, .jp-toast-button", has_text="No")
-        if no_news.count():
-            no_news.first.click()
 
     def menu(self, menu: str, item: str) -> None:
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
@@ -204,6 +199,12 @@ def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
     me.run_all()
     me.screenshot("lesson1-run-all")
     assert me.errors() == [], f"lesson 1 with every answer printed errors: {me.errors()}"
+    # A student's JupyterLab (start.py's settings): no news question over the lesson, none of
+    # nbgrader's instructor tools, and its Validate button.
+    assert page.get_by_text("official Jupyter news").count() == 0
+    assert page.get_by_text("Create Assignment").count() == 0
+    assert page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
+    assert me.notebook().get_by_text("Validate", exact=True).count() == 1
 
     # 2. A quiz answer is marked and explained.
     quiz = me.notebook().locator(".coursekit-quiz-choice").first
@@ -273,10 +274,7 @@ def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
             has=page.locator(".jp-DirListing-itemText", has_text=re.compile(f"^{re.escape(name)}$")))
 
     item("lab").dblclick()
-    readme = item("README.md")
-    readme.click(button="right")
-    page.locator(".lm-Menu-item", has_text="Open With").hover()
-    page.locator(".lm-Menu-item", has_text="Markdown Preview").click()
+    item("README.md").dblclick()  # opens rendered, as a page: start.py's students' settings
     link = page.locator(".jp-RenderedMarkdown a", has_text="mnist_lab.ipynb").first
     link.wait_for()
     me.screenshot("lab-readme")

@@ -49,6 +49,22 @@ def test_the_course_and_its_bengali_edition_open_their_first_lesson():
         start.what_to_open(ROOT, "bengali")
 
 
+def test_students_jupyterlab_has_validate_but_no_instructor_tools_and_no_news_question(tmp_path):
+    import json
+
+    folder = start.student_settings(tmp_path / ".venv")
+    disabled = json.loads((folder / "page_config.json").read_text(encoding="utf-8"))["disabledExtensions"]
+    assert {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:menu"} <= set(disabled)
+    assert not any("validate" in name for name in disabled)
+    overrides = json.loads((folder / "overrides.json").read_text(encoding="utf-8"))
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers == {"markdown": "Markdown Preview"}
+    notebook = ROOT / "lessons" / "lesson1" / "01_loss_functions.ipynb"
+    command = start.jupyter_command(Path("py"), ROOT, notebook, as_root=False, settings=folder)
+    assert command[-1] == f"--LabApp.app_settings_dir={folder}"
+
+
 def test_jupyterlab_serves_the_course_folder_and_allows_root_only_for_root():
     notebook = ROOT / "lessons" / "lesson1" / "01_loss_functions.ipynb"
     as_user = start.jupyter_command(Path("py"), ROOT, notebook, as_root=False)

@@ -19,6 +19,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from instructor import judge, sandbox
@@ -108,3 +109,93 @@ def test_the_judge_policy_refuses_every_write(op):
 
     with pytest.raises(TypeError, match="may not change"):
         judge.JudgePolicy().check(op, Record(), ["items", 0])
+
+
+# --- The lab: a net is read once, and graded on digits it cannot have seen -----------------------
+
+LAB_LAYERS = (
+    "import numpy as np\n"
+    "from coursekit import load_mnist\n"
+    "class Linear:\n"
+    "    def __init__(self, W, b):\n        self.W, self.b = W, b\n"
+    "    def forward(self, x):\n        return x @ self.W.T + self.b\n"
+    "class ReLU:\n    def forward(self, x):\n        return np.maximum(x, 0.0)\n"
+    "class Softmax:\n"
+    "    def forward(self, z):\n"
+    "        e = np.exp(z - z.max(axis=1, keepdims=True))\n        return e / e.sum(axis=1, keepdims=True)\n"
+    "def run(layers, x):\n"
+    "    for layer in layers:\n        x = layer.forward(x)\n    return x\n"
+    "history2 = {'val_acc': [0.9]}\n")
+
+
+def lab_net2_test() -> str:
+    nb = json.loads((REPO / "source" / "lab" / "mnist_lab.ipynb").read_text())
+    return next("".join(c["source"]) for c in nb["cells"]
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "net2-tests")
+
+
+def test_a_net_whose_layers_change_at_each_read_is_judged_on_one_snapshot():
+    """net2 must have two Linear layers. This one shows two (untrained) at the first read of
+    ``layers`` and, from then on, the one-layer softmax regression its forward really runs: the
+    structure check saw the first face, the honesty check the second, and it passed."""
+    liar = LAB_LAYERS + (
+        "x, y, _, _ = load_mnist()\n"
+        "rng = np.random.default_rng(0)\n"
+        "W, b, Y = np.zeros((784, 10)), np.zeros(10), np.eye(10)[y]\n"
+        "for epoch in range(8):  # softmax regression: about 90 % with ONE Linear layer\n"
+        "    order = rng.permutation(len(x))\n"
+        "    for start in range(0, len(x), 100):\n"
+        "        rows = order[start:start + 100]\n"
+        "        p = Softmax().forward(x[rows] @ W + b)\n"
+        "        grad = (p - Y[rows]) / len(rows)\n"
+        "        W -= 0.5 * x[rows].T @ grad\n        b -= 0.5 * grad.sum(axis=0)\n"
+        "one_layer = [Linear(W.T.copy(), b.reshape(1, -1)), Softmax()]\n"
+        "two_layers = [Linear(rng.normal(size=(32, 784)), np.zeros((1, 32))), ReLU(),\n"
+        "              Linear(rng.normal(size=(10, 32)), np.zeros((1, 10))), Softmax()]\n"
+        "class Liar:\n"
+        "    reads = 0\n"
+        "    @property\n"
+        "    def layers(self):\n"
+        "        Liar.reads += 1\n"
+        "        return two_layers if Liar.reads == 1 else one_layer\n"
+        "    def forward(self, x):\n        return run(one_layer, x)\n"
+        "net2 = Liar()\n")
+    outputs = judged([liar], lab_net2_test())
+    assert errors(outputs) and "must have exactly 2 Linear layer(s); it has 1" in errors(outputs)[0], outputs
+
+
+def test_a_net_that_memorised_the_test_digits_it_has_is_graded_on_others():
+    """Two honest Linear layers whose weights hold the test digits of load_mnist() (one hidden
+    unit per digit, firing only on that digit) and their labels: perfect on those digits,
+    and with no training at all. The grader measures on digits that are not among them."""
+    memoriser = LAB_LAYERS + (
+        "_, _, x_test, y_test = load_mnist()\n"
+        "x64 = x_test.astype(np.float64)\n"
+        "norms = np.linalg.norm(x64, axis=1, keepdims=True)\n"
+        "# unit i computes x . t_i / |t_i| - (|t_i| - 0.01): positive on t_i, below 0 for nearly all else\n"
+        "first = Linear(1e4 * x64 / norms, -1e4 * (norms.T - 0.01))\n"
+        "second = Linear(np.eye(10)[y_test].T * 100.0, np.zeros((1, 10)))\n"
+        "class Memoriser:\n"
+        "    layers = [first, ReLU(), second, Softmax()]\n"
+        "    def forward(self, x):\n        return run(self.layers, x)\n"
+        "net2 = Memoriser()\n")
+    outputs = judged([memoriser], lab_net2_test())
+    assert errors(outputs) and "held-out test digits the grader uses" in errors(outputs)[0], outputs
+
+
+def test_the_graded_digits_are_neither_in_the_toolkit_nor_in_the_sandbox():
+    from coursekit import load_mnist
+    from graders.lab import GRADED_DIGITS_FILE, graded_digits
+
+    x_graded, _ = graded_digits()
+    x_train, _, x_test, _ = load_mnist()
+    students = {row.tobytes() for row in np.rint(np.concatenate([x_train, x_test]) * 255).astype(np.uint8)}
+    assert not students & {row.tobytes() for row in np.rint(x_graded * 255).astype(np.uint8)}
+    assert len(x_graded) == 1000 and len(x_test) == 1000 and len(x_train) == 8000
+    with sandbox.Sandbox(None) as box:
+        outputs = box.endpoint.call_extra("run_cell", (
+            "import os, coursekit\n"
+            f"print(os.path.exists({str(GRADED_DIGITS_FILE)!r}),\n"
+            "      sorted(n for n in os.listdir(os.path.join(os.path.dirname(coursekit.__file__), 'data'))\n"
+            "             if n.endswith('.npz')))"), 10.0, 20.0)
+    assert "".join(o.get("text", "") for o in outputs).strip() == "False ['mnist_bundled.npz']", outputs

@@ -31,6 +31,12 @@ GRADED_DIGITS_FILE = Path(__file__).resolve().parent / "data" / "mnist_graded.np
 def graded_digits() -> tuple[np.ndarray, np.ndarray]:
     """The grader's digits, as ``load_mnist()`` gives its own: (N, 784) float32 in [0, 1], int64 labels.
     Read-only arrays: a test cannot change them for the next one."""
+    if not GRADED_DIGITS_FILE.is_file():
+        raise FileNotFoundError(
+            f"{GRADED_DIGITS_FILE} is missing: the lab is graded on digits kept in the course "
+            "repository (never packaged, so a sandbox cannot see them). Install the course with "
+            "`pip install -e .` from the repository, or rebuild them with "
+            "`python scripts/build_mnist_bundle.py`.")
     with np.load(GRADED_DIGITS_FILE, allow_pickle=False) as data:
         images, labels = data["images"], data["labels"]
     x = (images.reshape(len(images), -1) / np.float32(255.0)).astype(np.float32)

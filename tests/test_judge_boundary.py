@@ -102,6 +102,34 @@ def test_a_stand_ins_own_methods_cannot_rewrite_what_the_test_expects():
     assert errors(outputs) and "after net.update(0.37)" in errors(outputs)[0], outputs
 
 
+def graded_cell(notebook: str, grade_id: str) -> str:
+    nb = json.loads((REPO / "source" / notebook).read_text())
+    return next("".join(c["source"]) for c in nb["cells"]
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_a_stand_ins_log_written_through_its_own_methods_does_not_set_the_expected_value():
+    """The lab's train_epoch must return the mean of the batch losses. This one returns a wrong
+    number and then calls the stand-in loss once more, with scores chosen so that the mean of
+    the loss's log is that number: the test used to take the expected mean from that log."""
+    cheat = ("import numpy as np\n"
+             "def train_epoch(net, x, y, loss, batch_size=64, lr=0.1, rng=None):\n"
+             "    order, values = np.random.default_rng(rng).permutation(len(x)), []\n"
+             "    for start in range(0, len(x), batch_size):\n"
+             "        rows = order[start:start + batch_size]\n"
+             "        values.append(loss.forward(net.forward(x[rows]), y[rows]))\n"
+             "        net.backward(loss.backward())\n"
+             "        net.update(lr)\n"
+             "    wrong = 0.123\n"
+             "    loss.forward(np.full((1, 3), wrong * (len(values) + 1) - sum(values)), np.array([0]))\n"
+             "    return wrong\n"
+             "def get_loss_acc(net, x, y, loss):\n"
+             "    p = net.forward(x)\n"
+             "    return loss.forward(p, y), float(np.mean(p.argmax(axis=1) == y))\n")
+    outputs = judged([cheat], graded_cell("lab/mnist_lab.ipynb", "framework-training-tests"))
+    assert errors(outputs) and "the value train_epoch returns" in errors(outputs)[0], outputs
+
+
 @pytest.mark.parametrize("op", ["setattr", "delattr", "setitem", "delitem"])
 def test_the_judge_policy_refuses_every_write(op):
     class Record:
@@ -126,12 +154,6 @@ LAB_LAYERS = (
     "def run(layers, x):\n"
     "    for layer in layers:\n        x = layer.forward(x)\n    return x\n"
     "history2 = {'val_acc': [0.9]}\n")
-
-
-def lab_net2_test() -> str:
-    nb = json.loads((REPO / "source" / "lab" / "mnist_lab.ipynb").read_text())
-    return next("".join(c["source"]) for c in nb["cells"]
-                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "net2-tests")
 
 
 def test_a_net_whose_layers_change_at_each_read_is_judged_on_one_snapshot():
@@ -160,7 +182,7 @@ def test_a_net_whose_layers_change_at_each_read_is_judged_on_one_snapshot():
         "        return two_layers if Liar.reads == 1 else one_layer\n"
         "    def forward(self, x):\n        return run(one_layer, x)\n"
         "net2 = Liar()\n")
-    outputs = judged([liar], lab_net2_test())
+    outputs = judged([liar], graded_cell("lab/mnist_lab.ipynb", "net2-tests"))
     assert errors(outputs) and "must have exactly 2 Linear layer(s); it has 1" in errors(outputs)[0], outputs
 
 
@@ -179,7 +201,7 @@ def test_a_net_that_memorised_the_test_digits_it_has_is_graded_on_others():
         "    layers = [first, ReLU(), second, Softmax()]\n"
         "    def forward(self, x):\n        return run(self.layers, x)\n"
         "net2 = Memoriser()\n")
-    outputs = judged([memoriser], lab_net2_test())
+    outputs = judged([memoriser], graded_cell("lab/mnist_lab.ipynb", "net2-tests"))
     assert errors(outputs) and "held-out test digits the grader uses" in errors(outputs)[0], outputs
 
 

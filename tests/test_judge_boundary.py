@@ -28,15 +28,18 @@ REPO = Path(__file__).resolve().parents[1]
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
-def hidden_test(notebook: str, grade_id: str) -> str:
-    """A graded cell's imports and hidden tests, from the source notebook as the gradebook has it."""
+def graded_cell(notebook: str, grade_id: str) -> str:
+    """A graded cell's source, from the source notebook as the gradebook has it."""
     nb = json.loads((REPO / "source" / notebook).read_text())
-    for cell in nb["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            source = "".join(cell["source"])
-            imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-            return "\n".join(imports) + "\n" + HIDDEN.search(source).group(1)
-    raise LookupError(f"{grade_id} is not in source/{notebook}")
+    return next("".join(c["source"]) for c in nb["cells"]
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def hidden_test(notebook: str, grade_id: str) -> str:
+    """A graded cell's imports and hidden tests."""
+    source = graded_cell(notebook, grade_id)
+    imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    return "\n".join(imports) + "\n" + HIDDEN.search(source).group(1)
 
 
 def judged(student_cells: list[str], test: str) -> list[dict]:
@@ -72,12 +75,15 @@ def test_a_generator_drawn_from_in_the_sandbox_stays_as_the_judge_left_it():
     assert not errors(outputs), outputs
 
 
+NET_OF_LAYERS = ("class Net:\n"
+                 "    def __init__(self):\n        self.layers = []\n"
+                 "    def add(self, layer):\n        self.layers.append(layer)\n")
+
+
 def test_student_code_cannot_write_the_records_of_a_stand_in():
     """Lesson 4: Net.update must update each layer; setting the stand-in's gradient to zero
     made "no change" the expected result."""
-    cheat = ("class Net:\n"
-             "    def __init__(self):\n        self.layers = []\n"
-             "    def add(self, layer):\n        self.layers.append(layer)\n"
+    cheat = (NET_OF_LAYERS +
              "    def update(self, lr):\n"
              "        for layer in self.layers:\n"
              "            if hasattr(layer, 'ds'):\n"
@@ -89,10 +95,7 @@ def test_student_code_cannot_write_the_records_of_a_stand_in():
 def test_a_stand_ins_own_methods_cannot_rewrite_what_the_test_expects():
     """The same cheat through the stand-in's own backward (which writes its ds): the hidden
     test takes the expected step from the gradients it set, before the call."""
-    cheat = ("import numpy as np\n"
-             "class Net:\n"
-             "    def __init__(self):\n        self.layers = []\n"
-             "    def add(self, layer):\n        self.layers.append(layer)\n"
+    cheat = ("import numpy as np\n" + NET_OF_LAYERS +
              "    def update(self, lr):\n"
              "        for layer in self.layers:\n"
              "            if hasattr(layer, 'ds'):\n"
@@ -100,12 +103,6 @@ def test_a_stand_ins_own_methods_cannot_rewrite_what_the_test_expects():
              "                layer.backward(np.zeros((1, 3)))\n")
     outputs = judged([cheat], hidden_test("lesson4/04_backpropagation.ipynb", "ex-net-update-tests"))
     assert errors(outputs) and "after net.update(0.37)" in errors(outputs)[0], outputs
-
-
-def graded_cell(notebook: str, grade_id: str) -> str:
-    nb = json.loads((REPO / "source" / notebook).read_text())
-    return next("".join(c["source"]) for c in nb["cells"]
-                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
 
 
 def test_a_stand_ins_log_written_through_its_own_methods_does_not_set_the_expected_value():

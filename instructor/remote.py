@@ -570,7 +570,9 @@ class Endpoint:
     def _serve_message(self, message: dict[str, Any], blobs: list[bytes]) -> None:
         try:
             op = str(message.get("op"))
-            for write in message.get("writes", []):
+            # Item assignments of the peer's LiveArrays into this side's arrays: the judge hands
+            # out no array by handle, so a write addressed to it is forged and goes nowhere.
+            for write in message.get("writes", []) if self.policy.takes_changes_back else []:
                 array, key, value = (self.decode(part, blobs) for part in write)
                 if isinstance(array, np.ndarray):
                     array[key] = value

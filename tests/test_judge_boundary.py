@@ -16,13 +16,14 @@ One sandbox per test (about a second each); no nbgrader.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from instructor import judge, sandbox
+from instructor import judge, remote, sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -125,6 +126,22 @@ def test_a_stand_ins_log_written_through_its_own_methods_does_not_set_the_expect
              "    return loss.forward(p, y), float(np.mean(p.argmax(axis=1) == y))\n")
     outputs = judged([cheat], graded_cell("lab/mnist_lab.ipynb", "framework-training-tests"))
     assert errors(outputs) and "the value train_epoch returns" in errors(outputs)[0], outputs
+
+
+def test_a_forged_write_from_the_sandbox_never_reaches_the_judges_arrays():
+    """The protocol's item writes (a LiveArray assignment) name an array by handle; the judge
+    sends none by handle, but an array it cannot send by value (strings) does get one."""
+    into_judge, from_sandbox = os.pipe()
+    answers_read, answers_write = os.pipe()
+    judge_side = remote.Endpoint(into_judge, answers_write, policy=judge.JudgePolicy())
+    names = np.array(["kept", "as is"])
+    handle = judge_side.encode(names, [])["r"]
+    remote.write_message(from_sandbox, {"op": "len", "target": {"y": handle}, "args": [],
+                                        "writes": [[{"y": handle}, {"el": 1}, {"s": "forged"}]]}, [])
+    judge_side._serve_one(*remote.read_message(into_judge))
+    assert names.tolist() == ["kept", "as is"]
+    for fd in (into_judge, from_sandbox, answers_read, answers_write):
+        os.close(fd)
 
 
 @pytest.mark.parametrize("op", ["setattr", "delattr", "setitem", "delitem"])

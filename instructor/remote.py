@@ -341,7 +341,8 @@ class Endpoint:
         self.method_names: dict[type, list[str]] = {}
         self.pending: list[tuple[int, Any, np.ndarray]] = []  # LiveArray writes not yet sent
         # Arguments changed in place by the other side come back and are written into the
-        # originals (a step that updates parameters in place, a generator that was drawn from).
+        # originals (a stand-in of the judge's that drew from a student's generator), when this
+        # side's policy takes changes back: the sandbox does, the judge never does.
         self._outgoing: list[Any] | None = None
         self._incoming: list[tuple[Any, Any, Any]] | None = None
         self.on_output: Callable[[list[dict[str, Any]]], None] | None = None

@@ -172,6 +172,26 @@ def in_notebook(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return _notebook_runner(function, args, kwargs)
 
 
+def call_in_notebook(target: Any, method: str | None, *args: Any, **kwargs: Any) -> tuple[Any, list]:
+    """``target.method(*args, **kwargs)`` (``target(...)`` when ``method`` is None), run where the
+    student's code lives: ``(its result, the arguments as they are after the call)``.
+
+    For a test that must see what the call did to its arguments (an input that must be left
+    alone, a parameter that must change in place). The autograder hands student code copies of
+    a test's arrays, and what student code does to a copy never reaches the test's own arrays,
+    so such a test compares the arguments returned here with copies it kept::
+
+        y, (x_after,) = call_in_notebook(layer, "forward", x)
+        check_close(x_after, x_before, "x after forward")
+    """
+    return in_notebook(_call_and_arguments, target, method, list(args), dict(kwargs))
+
+
+def _call_and_arguments(target, method, args, kwargs):
+    function = target if method is None else getattr(target, method)
+    return function(*args, **kwargs), args
+
+
 def bare_instance(cls: type, **attributes: Any) -> Any:
     """An instance of the student's ``cls`` with only ``attributes`` set, made in the notebook
     without calling its ``__init__``: a test of one method then does not depend on another

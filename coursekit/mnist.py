@@ -1,4 +1,4 @@
-"""Load MNIST: a 10,000-digit sample bundled with coursekit, or the full sets from the internet.
+"""Load MNIST: a 9,000-digit sample bundled with coursekit, or the full sets from the internet.
 
 ``load_mnist()`` needs no internet and no set-up: it reads the real MNIST digits shipped in
 ``coursekit/data/mnist_bundled.npz`` (see ``PROVENANCE.md`` there) and splits them, stratified
@@ -39,7 +39,7 @@ __all__ = [
 
 SOURCES = ("bundled", "mnist", "fashion-mnist")
 BUNDLED_FILE = "mnist_bundled.npz"
-BUNDLED_TEST_FRACTION = 0.2  # 2,000 of the 10,000 bundled digits
+BUNDLED_TEST_FRACTION = 1 / 9  # 1,000 of the 9,000 bundled digits, 8,000 left to train on
 IMAGE_SHAPE = (28, 28)
 DOWNLOAD_TIMEOUT_SECONDS = 30
 
@@ -131,11 +131,11 @@ def load_mnist(
     """Load handwritten digits (or clothes) as ``MnistSplits(x_train, y_train, x_test, y_test)``.
 
     Args:
-        source: ``"bundled"`` (default): 10,000 real MNIST digits shipped with coursekit, works
+        source: ``"bundled"`` (default): 9,000 real MNIST digits shipped with coursekit, works
             offline. ``"mnist"`` or ``"fashion-mnist"``: the full 70,000-image set, downloaded
             on first use (about 11 MB or 30 MB) and cached.
-        test_fraction: bundled only: share of the digits held out for testing (default 0.2,
-            i.e. 2,000 test and 8,000 training digits). The full sets always use their official
+        test_fraction: bundled only: share of the digits held out for testing (default 1/9,
+            i.e. 1,000 test and 8,000 training digits). The full sets always use their official
             60,000/10,000 split.
         seed: bundled only: seed of the split. The same seed gives the same split; every class
             is split in the same proportion (stratified) and both parts are shuffled.
@@ -171,7 +171,7 @@ def load_mnist(
         if isinstance(fraction, bool) or not 0.0 < fraction < 1.0:
             raise ValueError(
                 f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction!r}; "
-                "for example 0.2 keeps 2,000 of the 10,000 bundled digits for testing."
+                "for example 0.2 keeps 1,800 of the 9,000 bundled digits for testing."
             )
         images, labels = _read_bundle()
         train, test = split_indices(labels, fraction, seed, stratify=True)
@@ -372,7 +372,7 @@ def _download_full_set(
             raise DatasetDownloadError(
                 f"Could not download {file_name} from {url}: {_why_request_failed(err)}.\n"
                 f"The full {full_set.title} set needs an internet connection the first time "
-                f"(it is then cached in {folder}). Offline, use the 10,000 real MNIST digits "
+                f"(it is then cached in {folder}). Offline, use the 9,000 real MNIST digits "
                 "bundled with coursekit: load_mnist() (source='bundled') works without internet."
             ) from err
         except ValueError as err:  # pooch's way of saying the checksum did not match

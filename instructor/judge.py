@@ -13,7 +13,9 @@ the gradebook (the instructor's, never the submission's), and runs here as writt
   NumPy and builtins whatever the notebook did to its own;
 - exceptions from student code arrive as a type name and a message (builtin types map to the
   real classes, so ``except ValueError`` works); objects a test passes to student code (stand-in
-  layers) are served back by proxy with a policy: public attributes only, no modules.
+  layers) are served back by proxy with a policy: public attributes read and methods called,
+  nothing written, no modules; arrays and generators travel as copies, and what student code
+  does to a copy is never copied back (``JudgePolicy``).
 
 What the student may see of a failing test is its error type and message, never its source or
 a traceback through it (nbgrader #917: hidden tests).
@@ -39,17 +41,30 @@ MAX_TEST_OUTPUT = 200_000  # characters of output one test cell may keep
 
 
 class JudgePolicy(remote.Policy):
-    """What student code may do with objects a test passed to it."""
+    """What student code may do with objects a test passed to it: read and call, never write.
+
+    A test's stand-ins (a layer that records what ``Net.backward`` sent it, a net that logs its
+    batches) are the test's own records; student code may call their methods, which update
+    them as the test wrote them, but may not set, delete or replace anything in them
+    (``layer.ds = ...`` instead of a real ``update``). Arrays and generators the test passes
+    are copies: what student code does to them never reaches the judge's originals.
+    """
+
+    takes_changes_back = False
+    WRITES = frozenset({"setattr", "delattr", "setitem", "delitem"})
 
     def check(self, op: str, target: Any, args: list[Any]) -> None:
+        if op in self.WRITES:
+            raise TypeError(f"student code may not change the grader's {type(target).__name__} "
+                            f"objects ({op}); call their methods instead")
         if isinstance(target, (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
                                types.CodeType, types.FrameType)) and op != "call":
             raise TypeError(f"student code may not use {op} on the grader's {type(target).__name__}")
-        if op in ("getattr", "setattr", "delattr"):
+        if op == "getattr":
             name = args[0] if args else None
             if not isinstance(name, str) or name.startswith("_"):
                 raise AttributeError(f"student code may not use the grader's attribute {name!r}")
-        if op in ("vars", "delattr", "delitem"):
+        if op == "vars":
             raise TypeError(f"student code may not use {op} on the grader's objects")
 
     def exportable(self, value: Any) -> bool:

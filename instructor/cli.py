@@ -49,9 +49,11 @@ def _print_reports(reports: list[grade.StudentReport], course: grade.Course, ass
     for report in sorted(reports, key=lambda r: r.student):
         print(report.summary())
     problems = [r for r in reports if r.status != grade.GRADED]
+    failed = [r for r in problems if r.status in (grade.FAILED, grade.STOPPED)]
     flagged = [r for r in reports if r.tampering or r.sandbox]
     graded = [r for r in reports if r.status == grade.GRADED and r.seconds is not None]
-    print(f"\n{len(reports) - len(problems)} graded, {len(problems)} not graded "
+    print(f"\n{len(reports) - len(problems)} graded, {len(failed)} failed (stopped early or not "
+          f"graded), {len(problems) - len(failed)} invalid or missing "
           f"({', '.join(f'{r.student}: {r.status}' for r in problems) or 'none'}); "
           f"{len(flagged)} with suspicious code or sandbox events.")
     if graded:

@@ -243,6 +243,10 @@ class KeepEditionText(NbGraderPreprocessor):
         return nb, resources
 
 
+class NotebookNotGradedError(Exception):
+    """This notebook could not be graded (the reason says why); nbgrader fails that submission."""
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     """Runs the notebook: student cells in a bubblewrap sandbox, test cells in the judge.
 
@@ -288,9 +292,13 @@ class SandboxedExecute(NbGraderPreprocessor):
                                     processes=self.process_limit,
                                     cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
                                     cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
-            files = Path(resources.get("metadata", {}).get("path") or ".")
-            outputs, timeouts, events = execution.run_notebook(
-                nb, cells, limits, files, isolated=self.sandbox, log=self.log)
+            files = execution.submission_files(Path(resources.get("metadata", {}).get("path") or "."))
+            task = execution.Task(resources["nbgrader"]["student"], resources["nbgrader"]["notebook"],
+                                  nbformat.writes(nb), cells, limits, files, self.sandbox)
+            result = execution.execute_task(task)  # the judge in a process of its own
+            if result.error:
+                raise NotebookNotGradedError(result.error)
+            outputs, timeouts, events = result.outputs, result.timeouts, result.events
         if not self.sandbox:
             self.log.warning("GRADING WITHOUT A SANDBOX (--no-sandbox): student code runs with your "
                              "rights and can read or change the course, the gradebook and your files.")
@@ -320,6 +328,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("error"):  # a worker could not grade it: nbgrader fails it, with the reason
+            raise NotebookNotGradedError(str(data["error"]))
         if data.get("fingerprint") != execution.fingerprint(nb, cells):
             self.log.warning("Outputs computed ahead for %s do not match the notebook; running it again",
                              info["student"])

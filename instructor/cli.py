@@ -87,6 +87,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if report.status == grade.NOT_RUN and report.score is not None:
             report.status = grade.GRADED
     grade._read_integrity(course, args.assignment, reports)
+    grade.mark_stopped(reports)
     grade.write_report(course, args.assignment, list(reports.values()))
     return _print_reports(list(reports.values()), course, args.assignment)
 

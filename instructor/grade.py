@@ -447,12 +447,17 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
             report.status = FAILED
             report.detail = report.detail or "no record in the gradebook (see the log)"
     _read_integrity(course, assignment, reports)
+    mark_stopped(reports)
+    write_report(course, assignment, list(reports.values()))
+    return list(reports.values())
+
+
+def mark_stopped(reports: dict[str, StudentReport]) -> None:
+    """A graded notebook that was stopped early is ``stopped``, with why (from its sandbox events)."""
     for report in reports.values():
         stops = [event.removeprefix("stopped: ") for event in report.sandbox if event.startswith("stopped: ")]
         if report.status == GRADED and stops:
             report.status, report.detail = STOPPED, "; ".join(filter(None, [report.detail, *stops]))
-    write_report(course, assignment, list(reports.values()))
-    return list(reports.values())
 
 
 def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: float | None = None,
@@ -469,6 +474,7 @@ def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: flo
         memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.memory_mb)),
         total_memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.total_memory_mb)),
         processes=int(settings.get("process_limit", defaults.processes)),
+        judge_memory_mb=int(settings.get("judge_memory_limit_mb", defaults.judge_memory_mb)),
         cpu_seconds=int(settings.get("notebook_cpu_limit", defaults.cpu_seconds)),
         wall_seconds=float(settings.get("notebook_timeout", defaults.wall_seconds)),
         cell_cpu_seconds=float(cpu_limit if cpu_limit is not None else

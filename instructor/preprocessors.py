@@ -272,6 +272,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         "Memory of a sandbox, MiB: the address space of each of its processes, and the resident "
         "memory of all of them together.")).tag(config=True)
     process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
+    judge_memory_limit_mb = Integer(2048, help=(
+        "Address space of the judge's own process for one notebook, MiB: what the notebook sends "
+        "it beyond that stops the notebook.")).tag(config=True)
 
     results_dir = Unicode("", help=(
         "A folder of outputs computed ahead by parallel or Dask workers (instructor/parallel.py): "
@@ -289,7 +292,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             outputs, timeouts, events = replayed
         else:
             limits = sandbox.Limits(memory_mb=self.memory_limit_mb, total_memory_mb=self.memory_limit_mb,
-                                    processes=self.process_limit,
+                                    processes=self.process_limit, judge_memory_mb=self.judge_memory_limit_mb,
                                     cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
                                     cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
             files = execution.submission_files(Path(resources.get("metadata", {}).get("path") or "."))

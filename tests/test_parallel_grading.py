@@ -2,8 +2,9 @@
 
 The small assignment of ``test_grading_attacks.py`` with five submissions (perfect, blank, half
 right, not even valid Python, and a crasher) is graded serially, then with two jobs, then on a
-``dask.distributed.LocalCluster`` of two worker processes on loopback; the gradebook must hold
-identical grades, cell by cell, each time. Then one student is regraded alone (``--student``)
+Dask cluster of two worker processes on loopback, started as the docs say (``dask scheduler``,
+``dask worker``, in another folder and with no PYTHONPATH: ``instructor`` must be installed);
+the gradebook must hold identical grades, cell by cell, each time. Then one student is regraded alone (``--student``)
 and the class report must still list everyone.
 
 The crasher's sandbox sends the judge a request with a large answer and exits at once, so the
@@ -13,9 +14,15 @@ stopped with the reason, and everyone else is graded and recorded, in every mode
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
@@ -61,6 +68,39 @@ def _grades(course: grade.Course) -> dict[str, dict[str, float | None]]:
                        for g in nb.grades} for s in gradebook.students}
 
 
+@contextlib.contextmanager
+def _dask_cluster(folder, distributed, workers: int = 2):
+    """A scheduler and one process per worker, from the command line, as an instructor starts them."""
+    dask = os.path.join(os.path.dirname(sys.executable), "dask")
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    scheduler_file = folder / "scheduler.json"
+    common = {"cwd": folder, "env": environment, "stdout": subprocess.DEVNULL,
+              "stderr": open(folder / "dask.log", "wb"), "start_new_session": True}
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", str(scheduler_file)], **common)]
+    try:
+        started = time.monotonic()
+        while not scheduler_file.is_file() and time.monotonic() - started < 60:
+            time.sleep(0.1)
+        processes.append(subprocess.Popen(
+            [dask, "worker", "--scheduler-file", str(scheduler_file), "--nworkers", str(workers),
+             "--nthreads", "1", "--no-dashboard", "--local-directory", str(folder)], **common))
+        with distributed.Client(scheduler_file=str(scheduler_file), timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=60)
+            address = client.scheduler.address
+        yield address
+    finally:
+        for process in reversed(processes):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        common["stderr"].close()
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     distributed = pytest.importorskip("distributed")
@@ -93,10 +133,9 @@ def runs(tmp_path_factory):
         results[name] = (code, output, _grades(course))
     results["report"] = _report(root)
     results["export"] = cli_run("--course", str(root), "export", "--to", str(root / "grades.csv"))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    with _dask_cluster(tmp_path_factory.mktemp("dask"), distributed) as address:
         code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force",
-                            "--scheduler", cluster.scheduler_address)
+                               "--scheduler", address)
         results["dask"] = (code, output, _grades(course))
     code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", "--student", "blank")
     results["one"] = (code, output, _grades(course))

@@ -180,7 +180,7 @@ def test_progress_is_streamed_one_line_per_student(runs):
     for name in ("serial", "jobs", "dask"):
         lines = [line for line in results[name][1].splitlines() if line.startswith("[")]
         assert len(lines) == 5, results[name][1]
-        assert re.fullmatch(r"\[1/5\] \w+  \d+/3  \d+ s  ETA \d+ s.*", lines[0]), lines
+        assert re.fullmatch(r"\[1/5\] \w+  \d+/3  \d+ s  ETA \d+ (s|min).*", lines[0]), lines
         assert re.fullmatch(r"\[5/5\] \w+  \d+/3  \d+ s.*", lines[-1]), lines
     assert "on the Dask cluster tcp://127.0.0.1:" in results["dask"][1]
 

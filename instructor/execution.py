@@ -18,12 +18,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterator
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from . import judge as judge_module
 from . import remote, sandbox
+
+if TYPE_CHECKING:  # nbformat imports jsonschema, seconds to start: the judge process goes without
+    import nbformat
 
 # How a cell stopped by a time limit ends: the sandbox's wall clock or CPU timer, or the kill.
 TIME_LIMIT_ERRORS = ("CellTimeoutError", "CPUTimeLimitExceeded", "SandboxStopped")
@@ -165,6 +166,8 @@ def execute_task(task: Task) -> Result:
     Never raises: whatever the submission does, or whatever goes wrong while it is graded, is
     this student's ``Result.error`` (the judge runs in a process of its own, with limits and
     deadlines kept from here: ``instructor/judge_process.py``)."""
+    import nbformat
+
     from . import judge_process
 
     started = time.monotonic()

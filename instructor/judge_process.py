@@ -32,9 +32,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 STARTUP_SECONDS = 90.0  # the judge's imports and the sandbox's start, before the notebook's clock
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # where `instructor` is importable from
@@ -182,6 +183,13 @@ def _task_from_json(data: dict[str, Any]) -> Any:
 # ---------------------------------------------------------------------------------------------
 # The child
 # ---------------------------------------------------------------------------------------------
+class _Node(dict):
+    """A notebook's dict with attribute access, as nbformat's NotebookNode: the notebook was
+    validated by the worker; importing nbformat here (jsonschema) would cost seconds a notebook."""
+
+    __getattr__ = dict.__getitem__
+
+
 def main(task_file: str) -> int:
     # The events go out on a private copy of stdout; anything else printed goes to stderr.
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -197,7 +205,9 @@ def main(task_file: str) -> int:
     # Soft limit only: the sandbox's own processes get theirs from instructor/sandbox.py.
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (task.limits.judge_memory_mb * 2**20, hard))
-    nb = nbformat.reads(task.notebook_json, as_version=4)
+    nb = json.loads(task.notebook_json, object_hook=_Node)  # read as nbformat.reads would, not validated
+    for cell in nb.cells:  # nbformat writes a source as a list of lines
+        cell["source"] = "".join(cell.source) if isinstance(cell.source, list) else cell.source
     try:
         _, _, events = execution.run_notebook(nb, task.cells, task.limits, task.files,
                                               isolated=task.isolated, report=report)

@@ -202,3 +202,15 @@ def test_regrading_one_student_keeps_the_class_report(runs):
     assert float(rows["perfect"]["autograded_score"]) == sum(POINTS.values())
     log = (root / "autograded" / f"autograde-{ASSIGNMENT}.log").read_text()
     assert re.search(r"^\[1/1\] blank  0/3  \d+ s$", log, re.MULTILINE), log[-2000:]
+
+
+def test_a_notebook_that_could_not_be_graded_is_failed_by_nbgrader_with_the_reason(tmp_path):
+    """A worker's failed result is never run again inside nbgrader: it fails that submission."""
+    from instructor import execution, parallel, preprocessors, sandbox
+
+    task = execution.Task("eve", NOTEBOOK, "{}", {}, sandbox.Limits())
+    parallel.save_result(tmp_path, execution.failed_result(task, "its Dask worker failed: KilledWorker"))
+    step = preprocessors.SandboxedExecute(results_dir=str(tmp_path))
+    resources = {"nbgrader": {"student": "eve", "notebook": NOTEBOOK}}
+    with pytest.raises(preprocessors.NotebookNotGradedError, match="its Dask worker failed: KilledWorker"):
+        step._replay(nbformat.v4.new_notebook(), resources, {})

@@ -53,7 +53,7 @@ class Result:
     seconds: float
     score: float
     max_score: float
-    error: str = ""  # the sandbox could not run at all
+    error: str = ""  # why this notebook could not be graded (then nothing of it is recorded)
 
 
 def submission_files(folder: Path) -> dict[str, bytes]:

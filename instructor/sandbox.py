@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 SERVER_FILES = ("sandbox_server.py", "remote.py")
 INSIDE = "/opt/grader"  # where the server files appear in the sandbox
 WORK = "/submission"  # the submission's folder in the sandbox (its copy); not a host path
-FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot (the grading process's id) under root
+FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot (the id of the process that starts it: the notebook's judge) under root
 MAX_FILE = 50 * 2**20  # larger files of a submission are not copied into its sandbox
 
 

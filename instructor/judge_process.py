@@ -1,9 +1,9 @@
 """The judge of one notebook in a process of its own, with a memory limit and a clock kept outside.
 
 The judge decodes what student code sends, so it treats it as hostile: besides the decoding
-budgets of ``instructor/remote.py``, it runs in a child process of the grading worker
-(``python -m instructor.judge_process TASK``) whose address space is capped
-(``Limits.judge_memory_mb``), and that child and its sandbox are stopped together from here:
+budgets of ``instructor/remote.py``, it runs in a child process of the grading worker (a fork
+of it, or ``python -m instructor.judge_process TASK FD``) whose address space may grow by
+``Limits.judge_memory_mb`` at most, and that child and its sandbox are stopped together from here:
 
 - when a code cell, student or test, runs longer than ``cell_wall_seconds`` plus the grace
   period (a test cell makes many requests to student code, each within the per-request limit:
@@ -30,7 +30,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,15 +56,8 @@ def run(task: Any, nb: nbformat.NotebookNode) -> tuple[dict[int, list[dict]], li
     with tempfile.TemporaryDirectory(prefix="grading-judge-") as folder:
         task_file, errors_file = Path(folder) / "task.json", Path(folder) / "judge-stderr.txt"
         task_file.write_text(json.dumps(_task_to_json(task)), encoding="utf-8")
-        environment = {**os.environ, "TMPDIR": folder, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                       "PYTHONPATH": os.pathsep.join(
-                           [str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-        with open(errors_file, "wb") as errors:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "instructor.judge_process", str(task_file)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=environment,
-                start_new_session=True)  # its group: the judge and an unsandboxed server together
-        stream = _Lines(process.stdout.fileno())
+        process, events_fd = _start(task_file, errors_file, folder)
+        stream = _Lines(events_fd)
         deadline, why = time.monotonic() + STARTUP_SECONDS, "the judge and the sandbox did not start in time"
         notebook_deadline = None
         current: int | None = None
@@ -108,8 +103,68 @@ def run(task: Any, nb: nbformat.NotebookNode) -> tuple[dict[int, list[dict]], li
                     finished = "done"
         finally:
             stop(process)
-            process.stdout.close()
+            os.close(events_fd)
     return outputs, timeouts, events, error
+
+
+def _start(task_file: Path, errors_file: Path, folder: str) -> tuple[Any, int]:
+    """A judge process for ``task_file`` in a session of its own (its process group: the judge
+    and an unsandboxed server together), and the pipe its events come out of.
+
+    Forked from this process when it runs no other thread (a grading worker: the judge's
+    modules are imported already, 0.35 s of CPU less per notebook), else a new Python (a Dask
+    worker runs threads, which a fork would copy mid-step)."""
+    read_fd, write_fd = os.pipe()
+    variables = {"TMPDIR": folder, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    if threading.active_count() == 1:
+        from IPython.core import inputtransformer2  # noqa: F401 (imported once per worker, not per judge)
+
+        pid = os.fork()
+        if pid == 0:  # the judge
+            code = 1
+            try:
+                os.close(read_fd)
+                os.setsid()
+                errors = os.open(errors_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(errors, 1)
+                os.dup2(errors, 2)
+                os.environ.update(variables)
+                tempfile.tempdir = None
+                code = main(str(task_file), write_fd)
+            except BaseException:  # noqa: BLE001 (the reason goes to the worker, through the file)
+                os.write(2, traceback.format_exc().encode(errors="replace"))
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        return _Forked(pid), read_fd
+    environment = {**os.environ, **variables, "PYTHONPATH": os.pathsep.join(
+        [str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    with open(errors_file, "wb") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "instructor.judge_process", str(task_file), str(write_fd)],
+            stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, env=environment,
+            pass_fds=[write_fd], start_new_session=True)
+    os.close(write_fd)
+    return process, read_fd
+
+
+class _Forked:
+    """A forked judge, with what ``stop`` and ``run`` use of a ``subprocess.Popen``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.returncode = pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return self.returncode
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -190,10 +245,9 @@ class _Node(dict):
     __getattr__ = dict.__getitem__
 
 
-def main(task_file: str) -> int:
-    # The events go out on a private copy of stdout; anything else printed goes to stderr.
-    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
+def main(task_file: str, events_fd: int) -> int:
+    """Grade the task, reporting each event as a JSON line on ``events_fd``."""
+    channel = os.fdopen(events_fd, "w", encoding="utf-8")
 
     def report(item: dict[str, Any]) -> None:
         channel.write(json.dumps(item) + "\n")
@@ -202,9 +256,13 @@ def main(task_file: str) -> int:
     from . import execution, sandbox
 
     task = _task_from_json(json.loads(Path(task_file).read_text(encoding="utf-8")))
-    # Soft limit only: the sandbox's own processes get theirs from instructor/sandbox.py.
+    # What the judge may take beyond what it holds now (a forked judge starts with its worker's
+    # memory). Soft limit only: the sandbox's own processes get theirs from instructor/sandbox.py.
+    with open("/proc/self/statm", "rb") as statm:
+        now = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (task.limits.judge_memory_mb * 2**20, hard))
+    soft = now + task.limits.judge_memory_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
     nb = json.loads(task.notebook_json, object_hook=_Node)  # read as nbformat.reads would, not validated
     for cell in nb.cells:  # nbformat writes a source as a list of lines
         cell["source"] = "".join(cell.source) if isinstance(cell.source, list) else cell.source
@@ -219,4 +277,4 @@ def main(task_file: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], int(sys.argv[2])))

@@ -273,8 +273,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         "memory of all of them together.")).tag(config=True)
     process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
     judge_memory_limit_mb = Integer(2048, help=(
-        "Address space of the judge's own process for one notebook, MiB: what the notebook sends "
-        "it beyond that stops the notebook.")).tag(config=True)
+        "Address space the judge's own process for one notebook may add while it grades, MiB: "
+        "what the notebook sends it beyond that stops the notebook.")).tag(config=True)
 
     results_dir = Unicode("", help=(
         "A folder of outputs computed ahead by parallel or Dask workers (instructor/parallel.py): "

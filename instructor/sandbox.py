@@ -56,7 +56,7 @@ class Limits:
     wall_seconds: float = 1800.0  # the whole notebook, enforced by the grader
     cell_cpu_seconds: float = 60.0  # per cell or request, inside (stops honest infinite loops)
     cell_wall_seconds: float = 120.0  # per cell or request; the grader kills the sandbox after this + grace
-    judge_memory_mb: int = 2048  # address space of the judge's own process for this notebook
+    judge_memory_mb: int = 2048  # address space the judge's own process may add while it grades
     grace_seconds: float | None = None  # after a cell's time is up, before the kill (None: wall/4, 5-15 s)
 
     def grace(self) -> float:

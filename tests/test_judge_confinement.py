@@ -107,10 +107,10 @@ def test_an_answer_larger_than_the_judges_memory_stops_that_notebook():
     """Within the message budgets, but more than the judge's own address space holds."""
     huge = "class Scaler:\n    def __init__(self, factor):\n        pass\n" \
            "    def forward(self, x):\n        return np.ones(25_000_000)  # 200 MB\n"
-    limits = sandbox.Limits(wall_seconds=60, judge_memory_mb=300)
+    limits = sandbox.Limits(wall_seconds=60, judge_memory_mb=100)
     result = execution.execute_task(grading_task(submission(extra_cells=(huge,)), limits))
     assert not result.error and result.score == 0.0, result
-    assert "more data than its 300 MiB" in _stops(result)[0], result.events
+    assert "more data than its 100 MiB" in _stops(result)[0], result.events
 
 
 # A test of the instructor's that calls student code twelve times, a legitimate shape.

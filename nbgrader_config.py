@@ -73,6 +73,9 @@ c.SandboxedExecute.timeout = 120
 c.SandboxedExecute.notebook_timeout = 1800
 c.SandboxedExecute.memory_limit_mb = 4096
 c.SandboxedExecute.process_limit = 64
+# The judge (outside the sandbox, one process per notebook) treats what it receives as hostile:
+# at most 2 GiB more address space while it grades; a test cell, as a whole, gets the cell's wall clock.
+c.SandboxedExecute.judge_memory_limit_mb = 2048
 
 # Student HTML and JavaScript (markdown, outputs) is sanitised before an instructor opens the
 # autograded notebook in formgrader or a student opens the feedback.

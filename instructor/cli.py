@@ -49,9 +49,11 @@ def _print_reports(reports: list[grade.StudentReport], course: grade.Course, ass
     for report in sorted(reports, key=lambda r: r.student):
         print(report.summary())
     problems = [r for r in reports if r.status != grade.GRADED]
+    failed = [r for r in problems if r.status in (grade.FAILED, grade.STOPPED)]
     flagged = [r for r in reports if r.tampering or r.sandbox]
     graded = [r for r in reports if r.status == grade.GRADED and r.seconds is not None]
-    print(f"\n{len(reports) - len(problems)} graded, {len(problems)} not graded "
+    print(f"\n{len(reports) - len(problems)} graded, {len(failed)} failed (stopped early or not "
+          f"graded), {len(problems) - len(failed)} invalid or missing "
           f"({', '.join(f'{r.student}: {r.status}' for r in problems) or 'none'}); "
           f"{len(flagged)} with suspicious code or sandbox events.")
     if graded:
@@ -85,6 +87,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if report.status == grade.NOT_RUN and report.score is not None:
             report.status = grade.GRADED
     grade._read_integrity(course, args.assignment, reports)
+    grade.mark_stopped(reports)
     grade.write_report(course, args.assignment, list(reports.values()))
     return _print_reports(list(reports.values()), course, args.assignment)
 

@@ -17,13 +17,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
-from typing import Any
-
-import nbformat
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import judge as judge_module
 from . import remote, sandbox
+
+if TYPE_CHECKING:  # nbformat imports jsonschema, seconds to start: the judge process goes without
+    import nbformat
 
 # How a cell stopped by a time limit ends: the sandbox's wall clock or CPU timer, or the kill.
 TIME_LIMIT_ERRORS = ("CellTimeoutError", "CPUTimeLimitExceeded", "SandboxStopped")
@@ -52,7 +53,13 @@ class Result:
     seconds: float
     score: float
     max_score: float
-    error: str = ""  # the sandbox could not run at all
+    error: str = ""  # why this notebook could not be graded (then nothing of it is recorded)
+
+
+def submission_files(folder: Path) -> dict[str, bytes]:
+    """The files handed in beside the notebooks, for the sandbox's work folder."""
+    return {p.name: p.read_bytes() for p in folder.iterdir()
+            if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < sandbox.MAX_FILE}
 
 
 def fingerprint(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]]) -> str:
@@ -94,10 +101,14 @@ def _judged_in(environment: dict[str, str]) -> Iterator[None]:
 
 def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], limits: sandbox.Limits,
                  files: Path | dict[str, bytes] | None, *, isolated: bool = True, slot: int | None = None,
-                 log: logging.Logger | None = None) -> tuple[dict[int, list[dict]], list[dict], list[str]]:
+                 log: logging.Logger | None = None,
+                 report: Callable[[dict[str, Any]], None] | None = None,
+                 ) -> tuple[dict[int, list[dict]], list[dict], list[str]]:
     """Execute ``nb`` in order: (outputs by cell index, timeouts, sandbox events). Student and
     set-up cells run in the sandbox; every test cell runs in the judge, from the gradebook's
-    source."""
+    source. ``report`` hears when the sandbox is ready, when each code cell starts and what it
+    gave (``instructor/judge_process.py`` keeps the clock from outside with it)."""
+    report = report or (lambda item: None)
     log = log or logging.getLogger(__name__)
     tests = test_names(cells)
     imports = judge_module.trusted_imports(
@@ -111,11 +122,13 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
     with sandbox.Sandbox(files, limits, slot=slot, policy=judge_module.JudgePolicy(),
                          isolated=isolated, environment=environment) as box, _judged_in(environment):
         judge = judge_module.Judge(box.endpoint, imports)
+        report({"ready": True})
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             cell_started = time.monotonic()
+            report({"started": index})
             if box.stopped is None and time.monotonic() - started > limits.wall_seconds:
                 box.kill(f"the notebook ran longer than {limits.wall_seconds:g} s in all")
             if box.stopped is not None:
@@ -123,7 +136,7 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
             elif grade_id in tests:
                 try:
                     outputs = judge.run_test(cells[grade_id]["source"], grade_id)
-                except remote.ProtocolError as error:
+                except (remote.ProtocolError, MemoryError) as error:
                     box.kill(_why_stopped(error, box))
                     outputs = [_stopped(box.stopped)]
             else:
@@ -131,14 +144,16 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
                     outputs = checked_outputs(box.endpoint.call_extra(
                         "run_cell", cell.source, float(limits.cell_cpu_seconds),
                         float(limits.cell_wall_seconds)))
-                except remote.ProtocolError as error:
+                except (remote.ProtocolError, MemoryError) as error:
                     box.kill(_why_stopped(error, box))
                     outputs = [_stopped(box.stopped)]
             results[index] = outputs
             log.debug("cell %d (%s): %.2f s", index, grade_id or "-", time.monotonic() - cell_started)
-            for output in outputs:
-                if output.get("output_type") == "error" and output.get("ename") in TIME_LIMIT_ERRORS:
-                    timeouts.append({"cell_index": index, "grade_id": grade_id, "limit": output.get("ename")})
+            timed_out = [{"cell_index": index, "grade_id": grade_id, "limit": output.get("ename")}
+                         for output in outputs
+                         if output.get("output_type") == "error" and output.get("ename") in TIME_LIMIT_ERRORS]
+            timeouts.extend(timed_out)
+            report({"cell": index, "outputs": outputs, "timeouts": timed_out})
         if box.stopped:
             events.append(f"stopped: {box.stopped}")
             log.warning("Sandbox stopped: %s", box.stopped)
@@ -146,16 +161,32 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
 
 
 def execute_task(task: Task) -> Result:
-    """One submission's notebook, start to end (runs in a worker process or on a Dask worker)."""
+    """One submission's notebook, start to end (runs in a worker process or on a Dask worker).
+
+    Never raises: whatever the submission does, or whatever goes wrong while it is graded, is
+    this student's ``Result.error`` (the judge runs in a process of its own, with limits and
+    deadlines kept from here: ``instructor/judge_process.py``)."""
+    import nbformat
+
+    from . import judge_process
+
     started = time.monotonic()
-    nb = nbformat.reads(task.notebook_json, as_version=4)
-    tests = test_names(task.cells)
     try:
-        outputs, timeouts, events = run_notebook(nb, task.cells, task.limits, task.files,
-                                                 isolated=task.isolated)
-        error = ""
-    except sandbox.SandboxUnavailable as problem:
-        outputs, timeouts, events, error = {}, [], [], str(problem)
+        nb = nbformat.reads(task.notebook_json, as_version=4)
+        outputs, timeouts, events, error = judge_process.run(task, nb)
+    except Exception as problem:  # noqa: BLE001 (one student's failure is that student's alone)
+        return failed_result(task, f"{type(problem).__name__}: {problem}", time.monotonic() - started)
+    return _scored(task, nb, outputs, timeouts, events, error, time.monotonic() - started)
+
+
+def failed_result(task: Task, reason: str, seconds: float = 0.0) -> Result:
+    """The result of a task that could not be graded: nothing to record, and why."""
+    return Result(task.student, task.notebook, "", {}, [], [], seconds, 0.0, 0.0, reason or "unknown error")
+
+
+def _scored(task: Task, nb: nbformat.NotebookNode, outputs: dict[int, list[dict[str, Any]]],
+            timeouts: list[dict[str, Any]], events: list[str], error: str, seconds: float) -> Result:
+    tests = test_names(task.cells)
     score = max_score = 0.0
     for index, cell in enumerate(nb.cells):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -165,7 +196,7 @@ def execute_task(task: Task) -> Result:
             if index in outputs and passed(outputs[index]):
                 score += points
     return Result(task.student, task.notebook, fingerprint(nb, task.cells), outputs, timeouts, events,
-                  time.monotonic() - started, score, max_score, error)
+                  seconds, score, max_score, error)
 
 
 def passed(outputs: list[dict[str, Any]]) -> bool:
@@ -180,6 +211,9 @@ def _stopped(reason: str) -> dict[str, Any]:
 
 
 def _why_stopped(error: Exception, box: sandbox.Sandbox) -> str:
+    if isinstance(error, MemoryError):
+        return (f"the notebook sent the judge more data than its {box.limits.judge_memory_mb} MiB "
+                "hold; the notebook's process was stopped")
     if isinstance(error, remote.PeerTimeout):
         return (f"a cell or test did not finish within {box.limits.cell_wall_seconds:g} s and ignored "
                 "the time limit; the notebook's process was stopped")

@@ -124,6 +124,7 @@ def finish_nbgrader(process: subprocess.Popen, args: list[str], log_path: Path |
 # Per-student outcome
 # ---------------------------------------------------------------------------------------------
 GRADED, FAILED, INVALID, MISSING, NOT_RUN = "graded", "failed", "invalid", "missing", "not run"
+STOPPED = "stopped"  # graded, but its notebook was stopped: the tests from there on scored 0
 
 
 @dataclass
@@ -420,8 +421,8 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
                 running.touch()
                 recorder = start_nbgrader(course, args)
             try:
-                timings = _run_ahead(course, assignment, to_grade, limits, sandboxed, jobs, scheduler,
-                                     Path(results_dir), log_path, echo)
+                timings, failed = _run_ahead(course, assignment, to_grade, limits, sandboxed, jobs,
+                                             scheduler, Path(results_dir), log_path, echo)
             except BaseException:
                 if recorder is not None:
                     recorder.kill()
@@ -431,7 +432,7 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
                 running.unlink(missing_ok=True)
             code, log = (finish_nbgrader(recorder, args, log_path) if recorder is not None
                          else run_nbgrader(course, args, log_path))
-        failures = _failures_from_log(log, course, assignment)
+        failures = {**_failures_from_log(log, course, assignment), **failed}
         for student, seconds in _timings_from_log(log, assignment).items():
             timings.setdefault(student, seconds)
         for student in to_grade:
@@ -453,8 +454,17 @@ def autograde(course: Course, assignment: str, *, force: bool = False, timeout: 
             report.status = FAILED
             report.detail = report.detail or "no record in the gradebook (see the log)"
     _read_integrity(course, assignment, reports)
+    mark_stopped(reports)
     write_report(course, assignment, list(reports.values()))
     return list(reports.values())
+
+
+def mark_stopped(reports: dict[str, StudentReport]) -> None:
+    """A graded notebook that was stopped early is ``stopped``, with why (from its sandbox events)."""
+    for report in reports.values():
+        stops = [event.removeprefix("stopped: ") for event in report.sandbox if event.startswith("stopped: ")]
+        if report.status == GRADED and stops:
+            report.status, report.detail = STOPPED, "; ".join(filter(None, [report.detail, *stops]))
 
 
 def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: float | None = None,
@@ -471,6 +481,7 @@ def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: flo
         memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.memory_mb)),
         total_memory_mb=int(memory_mb or settings.get("memory_limit_mb", defaults.total_memory_mb)),
         processes=int(settings.get("process_limit", defaults.processes)),
+        judge_memory_mb=int(settings.get("judge_memory_limit_mb", defaults.judge_memory_mb)),
         cpu_seconds=int(settings.get("notebook_cpu_limit", defaults.cpu_seconds)),
         wall_seconds=float(settings.get("notebook_timeout", defaults.wall_seconds)),
         cell_cpu_seconds=float(cpu_limit if cpu_limit is not None else
@@ -481,8 +492,9 @@ def sandbox_limits(course: Course, *, timeout: int | None = None, cpu_limit: flo
 
 def _run_ahead(course: Course, assignment: str, students: list[str], limits, sandboxed: bool,
                jobs: int | None, scheduler: str | None, results_dir: Path, log_path: Path,
-               echo) -> dict[str, float]:
-    """Run the notebooks in parallel (instructor/parallel.py); seconds per student."""
+               echo) -> tuple[dict[str, float], dict[str, str]]:
+    """Run the notebooks in parallel (instructor/parallel.py): seconds per student, and why the
+    students whose notebooks could not be graded failed (nbgrader records everyone else)."""
     from . import parallel
 
     problems: dict[str, str] = {}
@@ -494,10 +506,12 @@ def _run_ahead(course: Course, assignment: str, students: list[str], limits, san
          + ("" if sandboxed else " (NO SANDBOX)") + ":")
     progress = parallel.Progress(count, log_path, echo)
     seconds: dict[str, float] = {}
+    failed: dict[str, str] = {}
 
     def finished(result) -> None:
-        if not result.error:
-            parallel.save_result(results_dir, result)
+        parallel.save_result(results_dir, result)
+        if result.error:
+            failed[result.student] = result.error
         seconds[result.student] = seconds.get(result.student, 0.0) + result.seconds
         progress(result)
 
@@ -505,7 +519,7 @@ def _run_ahead(course: Course, assignment: str, students: list[str], limits, san
                        on_result=finished)
     for student, problem in sorted(problems.items()):
         echo(f"{student}: could not be prepared ({problem}); nbgrader will report it")
-    return seconds
+    return seconds, failed
 
 
 def _default_jobs() -> int:

@@ -201,8 +201,8 @@ class Judge:
             if value is not None:
                 outputs.append({"output_type": "execute_result", "execution_count": None,
                                 "metadata": {}, "data": {"text/plain": _safe_repr(value)}})
-        except remote.ProtocolError:
-            raise  # the sandbox is gone or misbehaves: the caller stops it
+        except (remote.ProtocolError, MemoryError):
+            raise  # the sandbox is gone, misbehaves or flooded the judge: the caller stops it
         except BaseException as error:  # noqa: BLE001 (a failing test is an error output)
             if isinstance(error, KeyboardInterrupt):
                 raise

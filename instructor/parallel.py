@@ -61,8 +61,7 @@ def prepare_tasks(course: Any, assignment: str, students: list[str], limits: san
         warnings.simplefilter("ignore", SAWarning)
         for student in students:
             folder = course.path("submitted", student, assignment)
-            files = {p.name: p.read_bytes() for p in folder.iterdir()
-                     if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < sandbox.MAX_FILE}
+            files = execution.submission_files(folder)
             for notebook in course.notebooks(assignment):
                 resources = {"nbgrader": {"student": student, "assignment": assignment,
                                           "notebook": notebook, "db_url": course.db_url},
@@ -79,10 +78,14 @@ def prepare_tasks(course: Any, assignment: str, students: list[str], limits: san
 
 
 def save_result(results_dir: Path, result: execution.Result) -> None:
+    """The result for nbgrader to record; for a failed one, the reason (nbgrader then fails that
+    submission with it, and never runs the notebook itself)."""
     folder = results_dir / result.student
     folder.mkdir(parents=True, exist_ok=True)
     data = {"fingerprint": result.fingerprint, "outputs": {str(k): v for k, v in result.outputs.items()},
             "timeouts": result.timeouts, "events": result.events, "seconds": result.seconds}
+    if result.error:
+        data = {"error": result.error, "seconds": result.seconds}
     partial = folder / f"{result.notebook}.json.part"  # nbgrader may be waiting for the file: whole or absent
     partial.write_text(json.dumps(data), encoding="utf-8")
     os.replace(partial, folder / f"{result.notebook}.json")
@@ -94,31 +97,50 @@ def default_jobs() -> int:
 
 def run_tasks(tasks: Iterable[execution.Task], *, jobs: int = 1, scheduler: str | None = None,
               on_result: Callable[[execution.Result], None] | None = None) -> list[execution.Result]:
-    """Execute every task: here (jobs 1), in `jobs` processes, or on the Dask cluster `scheduler`."""
+    """Execute every task: here (jobs 1), in `jobs` processes, or on the Dask cluster `scheduler`.
+
+    Every task gets a result: one that cannot be executed (its worker died, the cluster went
+    away) is a failed result with the reason, and the other tasks go on."""
     results = []
+    pending: dict[Any, execution.Task] = {}  # future -> its task
 
     def finished(result: execution.Result) -> None:
         results.append(result)
         if on_result is not None:
             on_result(result)
 
-    if scheduler:
-        from distributed import Client, as_completed as dask_completed
+    def collect(future: Any, where: str) -> None:
+        task = pending.pop(future)
+        try:
+            result = future.result()
+        except Exception as error:  # noqa: BLE001 (a lost worker fails its task, not the run)
+            result = execution.failed_result(task, f"{where}: {type(error).__name__}: {error}")
+        finished(result)
 
-        with Client(scheduler, timeout="30s") as client:
-            futures = [client.submit(execution.execute_task, task, pure=False,
-                                     key=f"grade-{task.student}-{task.notebook}-{time.time_ns()}")
-                       for task in tasks]
-            for future in dask_completed(futures):
-                finished(future.result())
-    elif jobs <= 1:
-        for task in tasks:
-            finished(execution.execute_task(task))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(execution.execute_task, task) for task in tasks]
-            for future in as_completed(futures):
-                finished(future.result())
+    tasks = iter(tasks)
+    try:
+        if scheduler:
+            from distributed import Client, as_completed as dask_completed
+
+            with Client(scheduler, timeout="30s") as client:
+                for task in tasks:
+                    pending[client.submit(execution.execute_task, task, pure=False,
+                                          key=f"grade-{task.student}-{task.notebook}-{time.time_ns()}")] = task
+                for future in dask_completed(list(pending)):
+                    collect(future, "its Dask worker failed")
+        elif jobs <= 1:
+            for task in tasks:
+                finished(execution.execute_task(task))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                for task in tasks:
+                    pending[pool.submit(execution.execute_task, task)] = task
+                for future in as_completed(list(pending)):
+                    collect(future, "its worker process failed")
+    except Exception as error:  # noqa: BLE001 (the cluster or the pool is gone: fail what is left)
+        reason = f"grading stopped before this notebook finished: {type(error).__name__}: {error}"
+        for task in [*pending.values(), *tasks]:
+            finished(execution.failed_result(task, reason))
     return results
 
 

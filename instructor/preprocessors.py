@@ -243,6 +243,10 @@ class KeepEditionText(NbGraderPreprocessor):
         return nb, resources
 
 
+class NotebookNotGradedError(Exception):
+    """This notebook could not be graded (the reason says why); nbgrader fails that submission."""
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     """Runs the notebook: student cells in a bubblewrap sandbox, test cells in the judge.
 
@@ -268,6 +272,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         "Memory of a sandbox, MiB: the address space of each of its processes, and the resident "
         "memory of all of them together.")).tag(config=True)
     process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
+    judge_memory_limit_mb = Integer(2048, help=(
+        "Address space the judge's own process for one notebook may add while it grades, MiB: "
+        "what the notebook sends it beyond that stops the notebook.")).tag(config=True)
 
     results_dir = Unicode("", help=(
         "A folder of outputs computed ahead by parallel or Dask workers (instructor/parallel.py): "
@@ -285,12 +292,16 @@ class SandboxedExecute(NbGraderPreprocessor):
             outputs, timeouts, events = replayed
         else:
             limits = sandbox.Limits(memory_mb=self.memory_limit_mb, total_memory_mb=self.memory_limit_mb,
-                                    processes=self.process_limit,
+                                    processes=self.process_limit, judge_memory_mb=self.judge_memory_limit_mb,
                                     cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
                                     cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
-            files = Path(resources.get("metadata", {}).get("path") or ".")
-            outputs, timeouts, events = execution.run_notebook(
-                nb, cells, limits, files, isolated=self.sandbox, log=self.log)
+            files = execution.submission_files(Path(resources.get("metadata", {}).get("path") or "."))
+            task = execution.Task(resources["nbgrader"]["student"], resources["nbgrader"]["notebook"],
+                                  nbformat.writes(nb), cells, limits, files, self.sandbox)
+            result = execution.execute_task(task)  # the judge in a process of its own
+            if result.error:
+                raise NotebookNotGradedError(result.error)
+            outputs, timeouts, events = result.outputs, result.timeouts, result.events
         if not self.sandbox:
             self.log.warning("GRADING WITHOUT A SANDBOX (--no-sandbox): student code runs with your "
                              "rights and can read or change the course, the gradebook and your files.")
@@ -320,6 +331,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("error"):  # a worker could not grade it: nbgrader fails it, with the reason
+            raise NotebookNotGradedError(str(data["error"]))
         if data.get("fingerprint") != execution.fingerprint(nb, cells):
             self.log.warning("Outputs computed ahead for %s do not match the notebook; running it again",
                              info["student"])

@@ -22,6 +22,7 @@ import copy
 import io
 import json
 import os
+import re
 import select
 import struct
 import time
@@ -31,6 +32,10 @@ from typing import Any, Callable
 import numpy as np
 
 MAX_MESSAGE = 256 * 2**20  # bytes: a larger message is a protocol error, not an allocation
+# What the judge builds from one message is bounded before json.loads builds it: 40 MB of
+# nested empty lists would otherwise become 1.6 GB of Python objects.
+MAX_JSON = 32 * 2**20  # bytes of the JSON part (arrays travel as blobs, outside it)
+MAX_ELEMENTS = 1_000_000  # values, lists and dicts in the JSON part
 MAX_DEPTH = 64  # nesting of plain data; deeper structures travel as handles
 MAX_INLINE_ITEMS = 10_000  # longer lists and dicts of a namespace travel as handles
 HEADER = struct.Struct(">II")  # JSON length, number of binary blobs
@@ -88,7 +93,10 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytearray:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise PeerTimeout("no answer in time")
-        count = reader.readinto(view[done:])
+        try:
+            count = reader.readinto(view[done:])
+        except OSError as error:
+            raise ProtocolError(f"the connection broke ({error.strerror or error})") from None
         if not count:
             raise ProtocolError("the other side closed the connection")
         done += count
@@ -104,16 +112,24 @@ def write_message(fd: int, message: dict[str, Any], blobs: list[Any]) -> None:
     for part in parts:
         view = memoryview(part)
         while view:
-            written = os.write(fd, view)
+            try:
+                written = os.write(fd, view)
+            except OSError as error:  # BrokenPipeError: the other side is gone
+                raise ProtocolError(f"the other side closed the connection ({error.strerror or error})") from None
             view = view[written:]
 
 
 def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[bytearray]]:
     length, count = HEADER.unpack(_read_exactly(fd, HEADER.size, deadline))
-    if length > MAX_MESSAGE or count > 100_000:
-        raise ProtocolError(f"message too large ({length} bytes, {count} blobs)")
+    if length > MAX_JSON or count > 100_000:
+        raise ProtocolError(f"message too large ({length} bytes of JSON, {count} blobs; at most "
+                            f"{MAX_JSON} bytes)")
+    text = _read_exactly(fd, length, deadline)
+    elements = count_elements(text)
+    if elements > MAX_ELEMENTS:
+        raise ProtocolError(f"message too large ({elements} elements; at most {MAX_ELEMENTS})")
     try:
-        message = json.loads(_read_exactly(fd, length, deadline))
+        message = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise ProtocolError(f"malformed message: {error}") from None
     if not isinstance(message, dict):
@@ -126,6 +142,16 @@ def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any]
             raise ProtocolError("message too large")
         blobs.append(_read_exactly(fd, size, deadline))
     return message, blobs
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def count_elements(text: bytes | bytearray) -> int:
+    """How many values, lists and dicts ``json.loads(text)`` would build, at most: one per
+    comma, opening bracket or brace outside strings, plus one. Counted in C, without parsing."""
+    bare = _JSON_STRING.sub(b'""', bytes(text)) if b'"' in text else bytes(text)
+    return bare.count(b",") + bare.count(b"[") + bare.count(b"{") + 1
 
 
 NUMERIC_KINDS = "biufc"  # no object, string, void or datetime arrays: bytes must stay numbers

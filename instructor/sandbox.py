@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 SERVER_FILES = ("sandbox_server.py", "remote.py")
 INSIDE = "/opt/grader"  # where the server files appear in the sandbox
 WORK = "/submission"  # the submission's folder in the sandbox (its copy); not a host path
-FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot (the grading process's id) under root
+FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot (the id of the process that starts it: the notebook's judge) under root
 MAX_FILE = 50 * 2**20  # larger files of a submission are not copied into its sandbox
 
 
@@ -59,6 +59,15 @@ class Limits:
     wall_seconds: float = 1800.0  # the whole notebook, enforced by the grader
     cell_cpu_seconds: float = 60.0  # per cell or request, inside (stops honest infinite loops)
     cell_wall_seconds: float = 120.0  # per cell or request; the grader kills the sandbox after this + grace
+    judge_memory_mb: int = 2048  # address space the judge's own process may add while it grades
+    grace_seconds: float | None = None  # after a cell's time is up, before the kill (None: wall/4, 5-15 s)
+
+    def grace(self) -> float:
+        """How long a cell may overrun its wall clock before the grader kills the sandbox: the
+        sandbox's own timer stops an honest loop first, so only its cell fails."""
+        if self.grace_seconds is not None:
+            return self.grace_seconds
+        return min(15.0, max(5.0, self.cell_wall_seconds / 4))
 
 
 #: Which systems sys.platform names, for the one line an instructor off Linux reads.
@@ -458,8 +467,7 @@ class Sandbox:
     def _request_timeout(self) -> float:
         # The sandbox's own timer stops an honest loop at cell_wall_seconds; a notebook still
         # busy after a grace period has defeated it and is killed.
-        wall = self.limits.cell_wall_seconds
-        return wall + min(15.0, max(5.0, wall / 4))
+        return self.limits.cell_wall_seconds + self.limits.grace()
 
     def kill(self, reason: str) -> None:
         self.stopped = self.stopped or reason

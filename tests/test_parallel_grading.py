@@ -1,22 +1,33 @@
 """Parallel grading: ``--jobs 2`` and a two-worker Dask LocalCluster give a serial run's grades.
 
-The small assignment of ``test_grading_attacks.py`` with four submissions (perfect, blank, half
-right, not even valid Python) is graded serially, then with two jobs, then on a
-``dask.distributed.LocalCluster`` of two worker processes on loopback; the gradebook must hold
-identical grades, cell by cell, each time. Then one student is regraded alone (``--student``)
+The small assignment of ``test_grading_attacks.py`` with five submissions (perfect, blank, half
+right, not even valid Python, and a crasher) is graded serially, then with two jobs, then on a
+Dask cluster of two worker processes on loopback, started as the docs say (``dask scheduler``,
+``dask worker``, in another folder and with no PYTHONPATH: ``instructor`` must be installed);
+the gradebook must hold identical grades, cell by cell, each time. Then one student is regraded alone (``--student``)
 and the class report must still list everyone.
+
+The crasher's sandbox sends the judge a request with a large answer and exits at once, so the
+judge's answer meets a closed pipe (``BrokenPipeError``): that student alone is reported, as
+stopped with the reason, and everyone else is graded and recorded, in every mode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
 
-from instructor import grade
+from instructor import cli, grade
 
 from tiny_assignment import ASSIGNMENT, NOTEBOOK, POINTS, REPO, cli_run, perfect_submission, source_notebook
 
@@ -37,12 +48,57 @@ def safe_log(x):
 '''
 
 
+# Asks the judge for a large answer (more than a pipe holds), then leaves without reading it.
+CRASH = '''\
+import gc, json, os, struct
+endpoint = next(o for o in gc.get_objects() if type(o).__name__ == "Endpoint")
+request = json.dumps({"op": "deepcopy", "target": {"l": list(range(200_000))}, "args": []}).encode()
+os.write(endpoint.write_fd, struct.pack(">II", len(request), 0) + request)
+os._exit(0)
+'''
+STUDENTS = {"perfect": sum(POINTS.values()), "blank": 0.0, "half": POINTS["tests-log"],
+            "syntax_error": 0.0, "crasher": 0.0}
+
+
 def _grades(course: grade.Course) -> dict[str, dict[str, float | None]]:
     from nbgrader.api import Gradebook
 
     with Gradebook(course.db_url) as gradebook:
         return {s.id: {g.name: g.score for nb in gradebook.find_submission(ASSIGNMENT, s.id).notebooks
                        for g in nb.grades} for s in gradebook.students}
+
+
+@contextlib.contextmanager
+def _dask_cluster(folder, distributed, workers: int = 2):
+    """A scheduler and one process per worker, from the command line, as an instructor starts them."""
+    dask = os.path.join(os.path.dirname(sys.executable), "dask")
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    scheduler_file = folder / "scheduler.json"
+    common = {"cwd": folder, "env": environment, "stdout": subprocess.DEVNULL,
+              "stderr": open(folder / "dask.log", "wb"), "start_new_session": True}
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", str(scheduler_file)], **common)]
+    try:
+        started = time.monotonic()
+        while not scheduler_file.is_file() and time.monotonic() - started < 60:
+            time.sleep(0.1)
+        processes.append(subprocess.Popen(
+            [dask, "worker", "--scheduler-file", str(scheduler_file), "--nworkers", str(workers),
+             "--nthreads", "1", "--no-dashboard", "--local-directory", str(folder)], **common))
+        with distributed.Client(scheduler_file=str(scheduler_file), timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=60)
+            address = client.scheduler.address
+        yield address
+    finally:
+        for process in reversed(processes):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        common["stderr"].close()
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +119,10 @@ def runs(tmp_path_factory):
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("grade_id") == "answer":
                 cell.source = source
+    crasher = perfect_submission(release)
+    crasher.cells.insert(3, nbformat.v4.new_code_cell(CRASH))  # after the answer, before the tests
     for student, nb in {"perfect": perfect_submission(release), "blank": release, "half": half,
-                        "syntax_error": broken}.items():
+                        "syntax_error": broken, "crasher": crasher}.items():
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
@@ -73,10 +131,11 @@ def runs(tmp_path_factory):
     for name, extra in (("serial", ["--jobs", "1"]), ("jobs", ["--jobs", "2"])):
         code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", *extra)
         results[name] = (code, output, _grades(course))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    results["report"] = _report(root)
+    results["export"] = cli_run("--course", str(root), "export", "--to", str(root / "grades.csv"))
+    with _dask_cluster(tmp_path_factory.mktemp("dask"), distributed) as address:
         code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force",
-                            "--scheduler", cluster.scheduler_address)
+                               "--scheduler", address)
         results["dask"] = (code, output, _grades(course))
     code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force", "--student", "blank")
     results["one"] = (code, output, _grades(course))
@@ -86,23 +145,43 @@ def runs(tmp_path_factory):
     return root, results
 
 
+def _report(root) -> dict[str, dict[str, str]]:
+    with open(root / "autograded" / f"report-{ASSIGNMENT}.csv", newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
 def test_jobs_and_dask_grade_exactly_like_a_serial_run(runs):
     _, results = runs
     serial = results["serial"][2]
-    assert {s: sum(g.values()) for s, g in serial.items()} == {
-        "perfect": sum(POINTS.values()), "blank": 0.0, "half": POINTS["tests-log"], "syntax_error": 0.0}, serial
+    assert {s: sum(g.values()) for s, g in serial.items()} == STUDENTS, serial
     for name in ("jobs", "dask"):
-        assert results[name][0] == 0, results[name][1]
         assert results[name][2] == serial, (name, results[name][1])
+
+
+def test_a_crashing_sandbox_is_its_students_failure_alone(runs):
+    root, results = runs
+    for name in ("serial", "jobs", "dask"):
+        code, output, grades = results[name]
+        assert code == cli.ATTENTION, output  # someone needs attention: the crasher
+        assert set(grades) == set(STUDENTS), output  # everyone else recorded too
+        assert "4 graded, 1 failed" in output and "crasher: stopped" in output, output
+    crasher = results["report"]["crasher"]
+    assert crasher["status"] == "stopped" and "the notebook's process ended" in crasher["detail"], crasher
+    assert {s: r["status"] for s, r in results["report"].items() if s != "crasher"} == dict.fromkeys(
+        set(STUDENTS) - {"crasher"}, "graded")
+    code, output = results["export"]
+    with open(root / "grades.csv", newline="") as handle:
+        exported = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(handle)}
+    assert exported == STUDENTS, output
 
 
 def test_progress_is_streamed_one_line_per_student(runs):
     _, results = runs
     for name in ("serial", "jobs", "dask"):
         lines = [line for line in results[name][1].splitlines() if line.startswith("[")]
-        assert len(lines) == 4, results[name][1]
-        assert re.fullmatch(r"\[1/4\] \w+  \d+/3  \d+ s  ETA \d+ s", lines[0]), lines
-        assert re.fullmatch(r"\[4/4\] \w+  \d+/3  \d+ s", lines[-1]), lines
+        assert len(lines) == 5, results[name][1]
+        assert re.fullmatch(r"\[1/5\] \w+  \d+/3  \d+ s  ETA \d+ (s|min).*", lines[0]), lines
+        assert re.fullmatch(r"\[5/5\] \w+  \d+/3  \d+ s.*", lines[-1]), lines
     assert "on the Dask cluster tcp://127.0.0.1:" in results["dask"][1]
 
 
@@ -110,8 +189,7 @@ def test_no_sandbox_grades_the_same_and_says_so(runs):
     root, results = runs
     assert results["unsandboxed"][2] == results["serial"][2]
     assert "(NO SANDBOX)" in results["unsandboxed"][1]
-    with open(root / "autograded" / f"report-{ASSIGNMENT}.csv", newline="") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    rows = _report(root)
     assert "graded without a sandbox" in rows["perfect"]["sandbox"]
     assert "graded without a sandbox" not in rows["blank"]["sandbox"]
 
@@ -119,9 +197,20 @@ def test_no_sandbox_grades_the_same_and_says_so(runs):
 def test_regrading_one_student_keeps_the_class_report(runs):
     root, results = runs
     assert results["one"][2] == results["serial"][2]
-    with open(root / "autograded" / f"report-{ASSIGNMENT}.csv", newline="") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == {"perfect", "blank", "half", "syntax_error"}
+    rows = _report(root)
+    assert set(rows) == set(STUDENTS)
     assert float(rows["perfect"]["autograded_score"]) == sum(POINTS.values())
     log = (root / "autograded" / f"autograde-{ASSIGNMENT}.log").read_text()
     assert re.search(r"^\[1/1\] blank  0/3  \d+ s$", log, re.MULTILINE), log[-2000:]
+
+
+def test_a_notebook_that_could_not_be_graded_is_failed_by_nbgrader_with_the_reason(tmp_path):
+    """A worker's failed result is never run again inside nbgrader: it fails that submission."""
+    from instructor import execution, parallel, preprocessors, sandbox
+
+    task = execution.Task("eve", NOTEBOOK, "{}", {}, sandbox.Limits())
+    parallel.save_result(tmp_path, execution.failed_result(task, "its Dask worker failed: KilledWorker"))
+    step = preprocessors.SandboxedExecute(results_dir=str(tmp_path))
+    resources = {"nbgrader": {"student": "eve", "notebook": NOTEBOOK}}
+    with pytest.raises(preprocessors.NotebookNotGradedError, match="its Dask worker failed: KilledWorker"):
+        step._replay(nbformat.v4.new_notebook(), resources, {})

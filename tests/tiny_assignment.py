@@ -107,3 +107,39 @@ def cli_run(*args: str) -> tuple[int, str]:
     with contextlib.redirect_stdout(output):
         code = cli.main(list(args))
     return code, output.getvalue()
+
+
+def submission(answer: str = "", extra_cells: tuple[str, ...] = ()) -> nbformat.NotebookNode:
+    """The source notebook with ``answer`` (default: the solution) and student cells after it."""
+    nb = source_notebook()
+    for index, cell in enumerate(nb.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "answer":
+            cell.source = answer or "\n".join(line for line in ANSWER.splitlines() if "### " not in line)
+            nb.cells[index + 1:index + 1] = [nbformat.v4.new_code_cell(code) for code in extra_cells]
+            break
+    return nb
+
+
+def grading_task(nb: nbformat.NotebookNode, limits, tests: dict[str, str] | None = None):
+    """What a grading worker gets for ``nb`` (``instructor.execution.Task``), without nbgrader:
+    the gradebook's cells are the source notebook's, plus ``tests`` (grade_id -> source, one
+    point each), which are appended to ``nb`` as test cells."""
+    from instructor import execution
+
+    def entry(name, cell_type, source, locked, points=None, solution=False):
+        return {"name": name, "cell_type": cell_type, "locked": locked, "source": source,
+                "checksum": "", "points": points, "solution": solution}
+
+    cells = {}
+    for cell in source_notebook().cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta:
+            cells[meta["grade_id"]] = entry(meta["grade_id"], cell.cell_type, cell.source, meta["locked"],
+                                            meta.get("points"), meta["solution"])
+    nb = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    for name, source in (tests or {}).items():
+        cells[name] = entry(name, "code", source, True, 1.0)
+        nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+            "grade": True, "grade_id": name, "locked": True, "points": 1, "schema_version": 3,
+            "solution": False}}))
+    return execution.Task("student", NOTEBOOK, nbformat.writes(nb), cells, limits)

@@ -1,7 +1,7 @@
 """Demos that keep working for a student who is stuck on an exercise.
 
 A demo cell starts with ``%%demo <notebook>/<cell id>`` (the magic comes from
-``%load_ext coursekit.demos`` in the set-up cell). It runs the cell as usual. If the cell
+``%reload_ext coursekit.demos`` in the set-up cell). It runs the cell as usual. If the cell
 fails, because an exercise it uses is not done yet (``NotImplementedError``), because an
 earlier cell has not run (``NameError``) or because the student's code raised, the cell says
 so in one line, naming the exercise or the cell to run, and shows instead the output the same

@@ -231,7 +231,7 @@ TEST_FIXES: dict[str, list[tuple[str, str]]] = {}
 
 
 DEMO_MAGIC = "%%demo"
-LOAD_DEMOS = "%load_ext coursekit.demos"
+LOAD_DEMOS = "%reload_ext coursekit.demos"
 #: Ungraded cells that are never demos: set-up, quizzes, recaps of earlier answers.
 NOT_DEMOS = ("setup", "quiz", "recap")
 

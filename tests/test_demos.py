@@ -93,3 +93,21 @@ def test_every_demo_on_the_answer_key_gives_a_correct_student_the_right_verdict(
     demos = recordings(ref.stem)["demos"]
     printed = {cell: "\n".join(o.get("text", "") for o in outputs) for cell, outputs in demos.items()}
     assert not wrong_for_a_correct_answer(printed), f"{ref.id} ({language})"
+
+
+def test_running_a_set_up_cell_again_prints_nothing(capsys):
+    """The lessons load the %%demo magic with %reload_ext: %load_ext would answer a second run
+    with 'The coursekit.demos extension is already loaded'."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from notebook_course import SOURCE, read_notebook
+
+    shell = InteractiveShell.instance()
+    for ref in [r for r in student_notebooks() if r.name[:2].isdigit()]:
+        setup = [c.source for c in read_notebook(SOURCE / ref.assignment / ref.name).cells
+                 if "coursekit.demos" in c.source and c.cell_type == "code"]
+        magic = [line for line in setup[0].split("\n") if "coursekit.demos" in line and line.startswith("%")]
+        assert magic == ["%reload_ext coursekit.demos"], ref.id
+        for _ in range(2):
+            shell.run_line_magic(*magic[0][1:].split(" ", 1))
+    assert capsys.readouterr().out == ""

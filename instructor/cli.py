@@ -159,7 +159,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     rows = deadlines.lateness(course, args.assignment)
     for row in rows:
         print(row.line())
-    late = [r for r in rows if r.seconds_late]
+    late = [r for r in rows if r.late]
     print(f"\n{len(late)} late submission(s) of {len([r for r in rows if r.submitted])}. Penalties are "
           "applied when autograding (nbgrader's AssignLatePenalties with the course's plug-in, "
           "nbgrader_config.py) and again on the final scores by export and feedback.")

@@ -652,6 +652,12 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
         if destination.exists():
             if destination.read_bytes() == path.read_bytes():
                 result.unchanged.append((relative, student))
+                if moment and moment != read_timestamp(folder) and not dry_run:
+                    # The same file, and now the time the LMS recorded for it (e.g. Canvas's export
+                    # given this time): nbgrader must see it.
+                    info.time_source = why_none
+                    _record(folder, moment, info)
+                    result.notes.append((student, f"hand-in time {_when(moment)} ({why_none})"))
                 continue
             if not force:
                 result.skipped_existing.append((relative, student))
@@ -668,14 +674,7 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
         if not dry_run:
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
-            # nbgrader's own record of the submission time, read by autograde for lateness; none
-            # where the LMS recorded none (an older one would belong to another file).
-            if moment:
-                (folder / TIMESTAMP_FILE).write_text(format_timestamp(moment) + "\n", encoding="utf-8")
-            else:
-                (folder / TIMESTAMP_FILE).unlink(missing_ok=True)
-            (folder / LMS_FILE).write_text(json.dumps(asdict(info), indent=1, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+            _record(folder, moment, info)
         result.copied.append((relative, student, destination.relative_to(course).as_posix()))
 
     if anonymous:
@@ -688,6 +687,17 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
             if entry.id not in found and not (submitted / entry.id / assignment).is_dir():
                 result.missing.append(entry.id)
     return result
+
+
+def _record(folder: Path, moment: dt.datetime | None, info: LmsInfo) -> None:
+    """nbgrader's record of the hand-in time (read by autograde for lateness; none where the LMS
+    recorded none: an older one would be another file's) and where the submission came from."""
+    if moment:
+        (folder / TIMESTAMP_FILE).write_text(format_timestamp(moment) + "\n", encoding="utf-8")
+    else:
+        (folder / TIMESTAMP_FILE).unlink(missing_ok=True)
+    (folder / LMS_FILE).write_text(json.dumps(asdict(info), indent=1, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
 
 
 def _when(moment: dt.datetime | None) -> str:

@@ -305,9 +305,10 @@ def read_times(path: str | os.PathLike, zone: dt.tzinfo = dt.timezone.utc) -> di
 
 
 def read_canvas_submissions(path: str | os.PathLike) -> dict[str, dt.datetime]:
-    """Canvas's record of an assignment's submissions: ``user:<id>`` and ``attachment:<id>`` ->
-    submitted_at. JSON as Canvas's API gives it (GET .../assignments/:id/submissions), or a CSV
-    with columns ``user_id`` and ``submitted_at``."""
+    """Canvas's record of an assignment's submissions: ``attachment:<id>`` -> submitted_at for the
+    files of each submission (an older attempt's file is not among them, so it gets no time), or
+    ``user:<id>`` -> submitted_at where the record names no files. JSON as Canvas's API gives it
+    (GET .../assignments/:id/submissions), or a CSV with columns ``user_id`` and ``submitted_at``."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as error:
@@ -328,10 +329,11 @@ def read_canvas_submissions(path: str | os.PathLike) -> dict[str, dt.datetime]:
             moment = parse_time(str(record["submitted_at"]))
         except ValueError as error:
             raise CollectError(f"{path}, user {record.get('user_id')}: {error}") from None
-        times[f"user:{record.get('user_id')}"] = moment
-        for attachment in record.get("attachments") or []:
-            if isinstance(attachment, dict) and attachment.get("id") is not None:
-                times[f"attachment:{attachment['id']}"] = moment
+        attachments = [a["id"] for a in record.get("attachments") or [] if isinstance(a, dict) and "id" in a]
+        for attachment in attachments:
+            times[f"attachment:{attachment}"] = moment
+        if not attachments:  # a record that names no files: its time is the user's
+            times[f"user:{record.get('user_id')}"] = moment
     return times
 
 
@@ -618,7 +620,6 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
             why = f"the folder has several notebooks ({names}) and none is named {expected}; rename the one to grade"
             result.unmapped.append((folder, why))
 
-    anonymous = False
     for (student, notebook), files in sorted(planned.items()):
         people = {info.identity for _, _, info, how in files if info.identity and how != MAPPED}
         if len(people) > 1:  # two LMS users matched one student by name: never one submission
@@ -638,7 +639,6 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
             result.newest.append((student, f"{dated[0][3]} ({_when(dated[0][0])}, by {how})",
                                   [f"{r} ({_when(m)})" for m, _, _, r, _ in dated[1:]]))
         moment, why_none, path, relative, info = dated[0]
-        anonymous = anonymous or bool(info.canvas_anonymous_id)
         folder = course / "submitted" / student / assignment
         destination = folder / f"{notebook}.ipynb"
         mapped = any(how == MAPPED for _, r, _, how in files if r == relative)
@@ -677,7 +677,8 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
             _record(folder, moment, info)
         result.copied.append((relative, student, destination.relative_to(course).as_posix()))
 
-    if anonymous:
+    anonymous = [s for s, _ in planned if s.startswith("anon_")]
+    if anonymous and len(anonymous) == len(planned):  # nobody on the roster can be told missing
         result.notes.append(("-", "Canvas's anonymous grading: submissions are kept under their "
                                   "anonymous ids (anon_...), matched with no roster student"))
     elif roster:

@@ -1,10 +1,19 @@
-"""Feedback in the language of the notebook handed in, around the student's work too.
+"""What feedback shows of the course's own text: the student's edition, without the graders' part.
 
-nbgrader's feedback template writes its own words in English ("Score", "Test cell", "Written
-response", "Comments"...). A Bengali student's feedback gets them from the course's catalogue
-(``translations/<language>/instructor.po``, kept by ``python -m instructor.translations``): the
-template's HTML around each label is matched, never the student's own text. The language is
-the one the submitted notebook says (``metadata.course.language``, set by the edition).
+- **The questions as the student had them** (``CourseText``, a feedback preprocessor): the
+  graded notebook's locked markdown cells come from the source, where the written questions
+  carry their rubric and model answer between ``BEGIN/END MARK SCHEME`` markers for formgrader;
+  the markers are HTML comments, which autograde's SanitizeHTML removes, so nbgrader's
+  ClearMarkScheme would find nothing there. Each such cell is rebuilt from the course's text
+  (the source, or the edition's catalogue) with the mark scheme taken out.
+- **The template's words in the notebook's language** (``translate_feedback``): nbgrader's
+  feedback template writes "Score", "Test cell", "Written response", "Comments"... in English; a
+  Bengali student's feedback gets them from the course's catalogue
+  (``translations/<language>/instructor.po``, kept by ``python -m instructor.translations``).
+  The template's HTML around each label is matched, never the student's own text.
+
+The language is the one the submitted notebook says (``metadata.course.language``, set by the
+edition).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import re
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import ClearMarkScheme, NbGraderPreprocessor
 
 from . import translations
 
@@ -65,6 +75,33 @@ def notebook_language(notebook: Path) -> str:
     except (OSError, ValueError):
         return ""
     return str(nb.get("metadata", {}).get("course", {}).get("language", "")).strip()
+
+
+class CourseText(NbGraderPreprocessor):
+    """Feedback preprocessor: each locked markdown cell is the course's text in the notebook's
+    edition, without its mark scheme (see the module's docstring)."""
+
+    def preprocess(self, nb, resources):
+        from .grade import Course
+
+        info = resources["nbgrader"]
+        course = Course.load(".")  # nbgrader runs in the course folder
+        submitted = course.path("submitted", info["student"], info["assignment"], f"{info['notebook']}.ipynb")
+        language = notebook_language(submitted)
+        texts = (translations.load(course.root / "translations" / language / info["assignment"]
+                                   / f"{info['notebook']}.po") if language in translations.LANGUAGES else {})
+        source = nbformat.read(course.path("source", info["assignment"], f"{info['notebook']}.ipynb"), as_version=4)
+        self._texts = {c.id: texts.get(f"{translations.MARKDOWN}{c.id}", c.source) for c in source.cells
+                       if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("locked")}
+        self._clear = ClearMarkScheme(enforce_metadata=False)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and cell.get("metadata", {}).get("nbgrader", {}).get("locked") \
+                and cell.get("id") in self._texts:
+            cell.source = self._texts[cell.id]
+            cell, resources = self._clear.preprocess_cell(cell, resources, index)
+        return cell, resources
 
 
 def translate_feedback(html: Path, language: str, course_root: Path) -> int:

@@ -182,11 +182,18 @@ def _without_id(column: str) -> str:
     return re.sub(r"\s*\(\d+\)$", "", column)
 
 
+def _names(assignment: str, column: str) -> bool:
+    """Does an LMS column name name this assignment ('lesson2': 'Lesson 2'; 'lab': 'MNIST lab')?"""
+    return (collect.compact(column) == collect.compact(assignment)
+            or collect.normalise(assignment) in collect.normalise(column).split("_"))
+
+
 def lms_columns(assignments: list[str], columns: dict[str, str], roster: list[collect.Student] | None
                 ) -> tuple[dict[str, str], list[str]]:
     """The LMS's column for each assignment, and warnings. ``--lms-column`` wins (a name without
     Canvas's "(id)" is completed from a gradebook export given as roster); else the export's
-    column named like the assignment; else the assignment's name (a new column in the LMS)."""
+    only column naming the assignment (its name, or a word of it); else the assignment's name
+    (a new column in the LMS)."""
     known = getattr(roster, "canvas_columns", []) or []
     chosen, warnings = {}, []
     for assignment in assignments:
@@ -195,12 +202,13 @@ def lms_columns(assignments: list[str], columns: dict[str, str], roster: list[co
             same = [c for c in known if c == wanted or _without_id(c) == wanted]
             chosen[assignment] = same[0] if len(same) == 1 else wanted
             continue
-        same = [c for c in known if collect.normalise(_without_id(c)) == collect.normalise(assignment)]
+        same = [c for c in known if _names(assignment, _without_id(c))]
         if len(same) == 1:
             chosen[assignment] = same[0]
         elif known:
-            raise GradingError(f"the Canvas gradebook export has no column named like {assignment!r} "
-                               f"({', '.join(known)}): pass --lms-column '{assignment}=<its column>'")
+            raise GradingError(f"the Canvas gradebook export has {'several columns' if same else 'no column'} "
+                               f"named like {assignment!r} ({', '.join(same or known)}): pass "
+                               f"--lms-column '{assignment}=<its column>'")
         else:
             chosen[assignment] = assignment
             warnings.append(f"{assignment}: no LMS column given, so the column is {assignment!r} and the "
@@ -216,7 +224,7 @@ def _graded_only(students: dict[str, dict[str, Row]], assignments: list[str]) ->
 
 def write_canvas(path: Path, table: list[Row], roster: list[collect.Student] | None,
                  columns: dict[str, str]) -> list[str]:
-    """Canvas gradebook import CSV; returns warnings (students Canvas could not match)."""
+    """Canvas gradebook import CSV; returns warnings (students Canvas could not match, left out)."""
     assignments, students = _by_student(table)
     people = _roster_by_id(roster)
     names, warnings = lms_columns(assignments, columns, roster)
@@ -238,10 +246,12 @@ def write_canvas(path: Path, table: list[Row], roster: list[collect.Student] | N
             sis_login = person.sis_login_id if person else ""
             if not (canvas_id or sis_user or sis_login):
                 anonymous = any(r.lms.canvas_anonymous_id for r in results.values())
-                warnings.append(f"{student}: " + ("an anonymous submission: Canvas cannot match this row; "
-                                                  "enter the grade in SpeedGrader" if anonymous else
+                warnings.append(f"{student}: " + ("an anonymous submission: Canvas cannot match a row "
+                                                  "to it; enter the grade in SpeedGrader" if anonymous else
                                                   "no Canvas user id (not in a Canvas download, no canvas_id "
-                                                  "on the roster) and no SIS id: Canvas cannot match this row"))
+                                                  "on the roster) and no SIS id: Canvas cannot match a row")
+                                + ", so it is left out")
+                continue
             name = ", ".join(p for p in (first.last_name, first.first_name) if p) or student
             writer.writerow([name, canvas_id, sis_user, sis_login, person.section if person else "",
                              *[_number(results[a].score) for a in assignments]])

@@ -155,10 +155,9 @@ class MarkUngraded(NbGraderPreprocessor):
 
 
 # nbgrader_config.py's feedback preprocessors with MarkUngraded after GetGrades; ClearHiddenTests
-# stays first: feedback never shows the hidden tests' source (nbgrader #917); ClearMarkScheme
-# takes the written questions' rubrics and model answers out (OverwriteCells restored them into
-# the graded notebook from the source, where graders need them).
-FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.ClearHiddenTests", "nbgrader.preprocessors.ClearMarkScheme",
+# stays first: feedback never shows the hidden tests' source (nbgrader #917); CourseText shows the
+# questions without their rubrics and model answers (instructor/feedback_language.py).
+FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.ClearHiddenTests", "instructor.feedback_language.CourseText",
                           "nbgrader.preprocessors.GetGrades",
                           "instructor.marking.MarkUngraded",
                           "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

@@ -121,6 +121,8 @@ class Lateness:
     penalty: float | None  # points taken (None: not graded yet)
     score: float | None
     grace: dt.timedelta = dt.timedelta(0)
+    handed_in: bool = True
+    canvas_late: bool | None = None  # Canvas's LATE marker in the file's name (None: not from Canvas)
 
     @property
     def late(self) -> bool:
@@ -131,7 +133,9 @@ class Lateness:
         when = "-" if self.submitted is None else f"{self.submitted:%Y-%m-%d %H:%M} UTC"
         due = "-" if self.due is None else f"{self.due:%Y-%m-%d %H:%M} UTC"
         extra = f" (extension {_human(self.extension)})" if self.extension else ""
-        if self.submitted is None:
+        if not self.handed_in:
+            late = "nothing handed in"
+        elif self.submitted is None:
             late = "no hand-in time recorded: no late penalty"
         elif self.late:
             late = f"late by {_human(dt.timedelta(seconds=self.seconds_late))}"
@@ -141,6 +145,9 @@ class Lateness:
         else:
             late = "on time"
         taken = "" if self.penalty is None else f", penalty {self.penalty:g} of {self.score:g} points"
+        if self.canvas_late is not None and self.submitted is not None and self.canvas_late != self.late:
+            # Canvas knows its own due date and overrides, not this course's grace and extensions.
+            taken += "; Canvas marked it late" if self.canvas_late else "; Canvas did not mark it late"
         return f"{self.student:<24} submitted {when:<22} due {due}{extra}: {late}{taken}"
 
 
@@ -182,7 +189,10 @@ def lateness(course: Course, assignment: str) -> list[Lateness]:
             if submission is not None and submission.notebooks and submission.timestamp is not None:
                 taken = sum(nb.late_submission_penalty or 0.0 for nb in submission.notebooks)
                 score = submission.score
-            rows.append(Lateness(student, stamp, personal_due, extension, seconds, taken, score, grace))
+            folder = course.path("submitted", student, assignment)
+            info = collect.read_lms_info(folder)
+            rows.append(Lateness(student, stamp, personal_due, extension, seconds, taken, score, grace,
+                                 folder.is_dir(), info.canvas_late if info.lms == collect.CANVAS else None))
     return rows
 
 

@@ -678,6 +678,11 @@ def test_grace_is_on_time_and_an_extension_is_honoured(lms_class):
     lines = {line.split()[0]: line for line in output.splitlines() if line[:1].isalpha()}
     assert "on time (within the 15m grace period, 10m after the due time)" in lines["mueller"], output
     assert "late by 1d 12h" in lines["jsmith25"] and "(extension 2d): on time" in lines["rahman"]
+    # Canvas's LATE marker, cross-checked: Canvas knows neither the grace period nor the extension.
+    assert "Canvas marked it late" in lines["mueller"] and "Canvas marked it late" in lines["rahman"]
+    assert "Canvas" not in lines["jsmith25"] and "Canvas" not in lines["jsmith24"]
+    assert "no hand-in time recorded: no late penalty" in lines["anon_Qx7Zp"]
+    assert "nothing handed in" in lines["ada"]  # an extension, no submission
     assert "\n1 late submission(s) of 5" in output, output
     rows = _rows_of(lms_class.root / "grades-plain.csv", "student_id")
     assert float(rows["mueller"]["late_submission_penalty"]) == 0 == float(rows["rahman"]["late_submission_penalty"])

@@ -480,6 +480,7 @@ class Times:
     file_times_real: bool = True  # False: the download's files all carry one time
 
     def of(self, path: Path, relative: str, student: str, info: LmsInfo) -> tuple[dt.datetime | None, str]:
+        """(hand-in time, where it came from), or (None, why there is none)."""
         for key in (relative, path.name, student):
             if key.lower() in self.given:
                 return self.given[key.lower()], "times file"
@@ -638,7 +639,7 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
             dated.insert(0, dated.pop(index))
             result.newest.append((student, f"{dated[0][3]} ({_when(dated[0][0])}, by {how})",
                                   [f"{r} ({_when(m)})" for m, _, _, r, _ in dated[1:]]))
-        moment, why_none, path, relative, info = dated[0]
+        moment, time_note, path, relative, info = dated[0]
         folder = course / "submitted" / student / assignment
         destination = folder / f"{notebook}.ipynb"
         mapped = any(how == MAPPED for _, r, _, how in files if r == relative)
@@ -655,18 +656,18 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
                 if moment and moment != read_timestamp(folder) and not dry_run:
                     # The same file, and now the time the LMS recorded for it (e.g. Canvas's export
                     # given this time): nbgrader must see it.
-                    info.time_source = why_none
+                    info.time_source = time_note
                     _record(folder, moment, info)
-                    result.notes.append((student, f"hand-in time {_when(moment)} ({why_none})"))
+                    result.notes.append((student, f"hand-in time {_when(moment)} ({time_note})"))
                 continue
             if not force:
                 result.skipped_existing.append((relative, student))
                 continue
-        info.time_source = why_none if moment else ""
+        info.time_source = time_note if moment else ""
         if moment is None:
             result.untimed.append(student)
-            if why_none not in result.untimed_why:
-                result.untimed_why.append(why_none)
+            if time_note not in result.untimed_why:
+                result.untimed_why.append(time_note)
         if info.canvas_late:
             result.notes.append((student, f"Canvas marks {relative} late ("
                                           + (f"handed in {_when(moment)}" if moment else

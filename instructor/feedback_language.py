@@ -91,15 +91,16 @@ class CourseText(NbGraderPreprocessor):
         texts = (translations.load(course.root / "translations" / language / info["assignment"]
                                    / f"{info['notebook']}.po") if language in translations.LANGUAGES else {})
         source = nbformat.read(course.path("source", info["assignment"], f"{info['notebook']}.ipynb"), as_version=4)
-        self._texts = {c.id: texts.get(f"{translations.MARKDOWN}{c.id}", c.source) for c in source.cells
-                       if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("locked")}
+        self._texts = {c.get("id"): texts.get(f"{translations.MARKDOWN}{c.get('id')}", c.source)
+                       for c in source.cells if c.get("id") and c.cell_type == "markdown"
+                       and c.metadata.get("nbgrader", {}).get("locked")}
         self._clear = ClearMarkScheme(enforce_metadata=False)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown" and cell.get("metadata", {}).get("nbgrader", {}).get("locked") \
                 and cell.get("id") in self._texts:
-            cell.source = self._texts[cell.id]
+            cell.source = self._texts[cell.get("id")]
             cell, resources = self._clear.preprocess_cell(cell, resources, index)
         return cell, resources
 

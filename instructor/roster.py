@@ -232,7 +232,7 @@ def read_roster(path: str | os.PathLike) -> Roster:
         raise CollectError(f"the roster {path} has an 'lms_id' column, which does not say which LMS the "
                            "id is from: rename it 'canvas_id' (a Canvas user id) or 'moodle_id' (a Moodle "
                            "participant id)")
-    if {"student", "id"} <= lowered and "sis login id" in lowered:
+    if {"student", "id", "section"} <= lowered:
         roster = _from_canvas(path, header, rows)
     elif "identifier" in lowered and "full name" in lowered or \
             {"first name", "email address"} <= lowered:

@@ -524,6 +524,24 @@ def test_rosters_say_clearly_what_is_wrong(tmp_path):
         collect.read_rosters([roster, other])
 
 
+def test_the_lms_column_is_the_exports_own_or_refused_when_unclear(tmp_path):
+    from instructor import lms
+
+    export = tmp_path / "gradebook.csv"
+    export.write_text("Student,ID,SIS User ID,SIS Login ID,Section,MNIST lab (424242),Lesson 2 (4243),"
+                      "Tiny lab (4244)\n")
+    roster = collect.read_rosters([export])
+    assert lms.lms_columns(["lesson2"], {}, roster)[0] == {"lesson2": "Lesson 2 (4243)"}
+    assert lms.lms_columns(["lab"], {"lab": "MNIST lab"}, roster)[0] == {"lab": "MNIST lab (424242)"}
+    with pytest.raises(grade.GradingError, match="several columns named like 'lab'.*--lms-column"):
+        lms.lms_columns(["lab"], {}, roster)  # "MNIST lab" or "Tiny lab": never guessed
+    with pytest.raises(grade.GradingError, match="no column named like 'lesson3'"):
+        lms.lms_columns(["lesson3"], {}, roster)
+    # No export: the assignment's name, and a warning that the LMS would make a new column.
+    columns, warnings = lms.lms_columns(["lab"], {}, None)
+    assert columns == {"lab": "lab"} and "new assignment" in warnings[0]
+
+
 def test_check_notebook_explains_what_is_wrong(tmp_path):
     good = tmp_path / "good.ipynb"
     good.write_bytes(_notebook_bytes("ok"))

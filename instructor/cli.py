@@ -101,7 +101,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     course = _course(args)
     working = deadlines.still_working(course, args.assignment)
     if working and not args.allow_early:
-        listing = ", ".join(f"{student} (until {until:%Y-%m-%d %H:%M} UTC)" for student, until in working)
+        shown = [f"{student} (until {until:%Y-%m-%d %H:%M} UTC)" for student, until in working[-10:]]
+        listing = ", ".join(shown) + (f" and {len(working) - 10} more" if len(working) > 10 else "")
         raise grade.GradingError(f"{len(working)} student(s) may still hand {args.assignment} in: {listing}. "
                                  "Feedback shows what the tests check: send it after the last deadline, "
                                  "or pass --allow-early to send it now anyway.")

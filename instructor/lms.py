@@ -5,8 +5,8 @@ collected and autograded (an assignment nobody handed in yet is left out and sai
 exported as zeros); a student with no submission has an empty grade (0 only with
 ``--missing-as-zero``); a student whose written answers are not all marked has an empty grade,
 and export refuses that unless ``--allow-incomplete``. The LMS formats leave out students with
-nothing to import: a blank changes nothing, and a grade the course did not produce is never
-written over.
+nothing to import, so a grade the course did not produce is never written over (a Canvas row
+that would hold a blank beside a grade is named in a warning: export one assignment at a time).
 
 - ``plain``: nbgrader's export columns (``assignment, duedate, timestamp, student_id,
   last_name, first_name, email, raw_score, late_submission_penalty, score, max_score``) plus
@@ -253,6 +253,10 @@ def write_canvas(path: Path, table: list[Row], roster: list[collect.Student] | N
                                 + ", so it is left out")
                 continue
             name = ", ".join(p for p in (first.last_name, first.first_name) if p) or student
+            blanks = [a for a in assignments if results[a].score is None]
+            if blanks:
+                warnings.append(f"{student}: no grade for {', '.join(blanks)} in a row with grades; "
+                                "import one assignment at a time (--assignment) so Canvas gets no blank")
             writer.writerow([name, canvas_id, sis_user, sis_login, person.section if person else "",
                              *[_number(results[a].score) for a in assignments]])
     return warnings

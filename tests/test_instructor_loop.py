@@ -2,8 +2,9 @@
 
 One module fixture builds a small class by code and runs the documented workflow on it, in a
 copy of the repository's tracked files made into a temporary git repository (never in this
-repository): ``generate_assignment``; a Canvas and a Moodle download collected with a roster,
-a map and the downloads' submission times; a due date and an extension; one autograde; the
+repository): ``generate_assignment``; a Canvas download (built as Canvas builds it, every entry
+at the moment of the download, with Canvas's submissions record for the times) and a Moodle
+download collected with a roster and a map; a due date and an extension; one autograde; the
 class report; export and feedback refused while written answers are unmarked, then allowed
 with ``--allow-incomplete``; the written answers marked (as formgrader does, in the gradebook);
 feedback and every export format.
@@ -12,17 +13,22 @@ feedback and every export format.
 student     handed in                              checks
 =========== ===================================== ====================================
 paula       Canvas, on time, every answer          full autograded points; Canvas names
-pete        Canvas, an early and a LATE file       newest wins; 2 started days late: 20% off;
+pete        Canvas, an early and a LATE file       the later upload wins; 2 started days late: 20% off;
                                                    only the framework parts answered
 bea         Canvas, the blank student version      0; not compared for similarity
 carl        Moodle folder, pete's code + comments  near-identical to pete
 dora        Moodle folder with two files           a conflict, resolved by --map with a path;
                                                    late but with a 2-day extension: no penalty
 nora        Moodle folder, not on the roster       reported, not graded
-alice       on the roster, nothing                 exported with 0
+alice       on the roster, nothing                 no grade (never 0)
 =========== ===================================== ====================================
 
 Only five submissions are graded (~5-25 s each): every test shares this one class.
+
+A second fixture, the LMS round trip, is the same loop on a one-question assignment (cheap to
+grade), as an unlucky instructor meets it: namesakes, a Unicode, a Bengali-script and an
+anonymous Canvas name, LATE flags, the grace period and an extension, Moodle's worksheet with
+its own comments, a regrade that changes a marked answer, and every export format.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ deleter             honest + deleted / edited / re-pointed test cells, an answer
 looper              honest + an infinite loop in an answer (Tanh.forward) → honest minus the
                     activations part (the sandbox's CPU timer stops the call); the batch goes on
 broken              a notebook that is not JSON → reported, 0, everyone else graded
-dana                on the roster, submitted nothing → reported, exported with 0
+dana                on the roster, submitted nothing → reported, exported with no grade
 =================== ==========================================================================
 
 The scores, the time per submission and what was detected are printed in the terminal

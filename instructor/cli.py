@@ -22,13 +22,14 @@ def _course(args: argparse.Namespace) -> grade.Course:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     course = _course(args)
-    roster = collect_module.read_roster(args.roster) if args.roster else None
+    roster = collect_module.read_rosters(args.roster) if args.roster else None
     mapping = collect_module.read_map(args.map) if args.map else None
     zone = collect_module.timezone(args.timezone)
     times = collect_module.read_times(args.times, zone) if args.times else None
+    canvas = collect_module.read_canvas_submissions(args.canvas_submissions) if args.canvas_submissions else None
     result = collect_module.collect(args.source, args.assignment, course.root, roster=roster,
                                     mapping=mapping, force=args.force, dry_run=args.dry_run,
-                                    zone=args.timezone, times=times)
+                                    zone=args.timezone, times=times, canvas_submissions=canvas)
     for line in result.lines():
         print(line)
     if args.report:
@@ -42,7 +43,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     if not result.ok:
         print("Map the files listed as UNMAPPED or CONFLICT with --map map.csv (lines 'file name,"
               "student_id') and run collect again.")
-    return 0 if result.ok and not result.skipped_existing and not result.missing else ATTENTION
+    attention = result.skipped_existing or result.missing or result.untimed
+    return 0 if result.ok and not attention else ATTENTION
 
 
 def _print_reports(reports: list[grade.StudentReport], course: grade.Course, assignment: str) -> int:
@@ -100,6 +102,13 @@ def _warn_incomplete(missing: list[marking.Unmarked]) -> None:
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     course = _course(args)
+    working = deadlines.still_working(course, args.assignment)
+    if working and not args.allow_early:
+        shown = [f"{student} (until {until:%Y-%m-%d %H:%M} UTC)" for student, until in working[-10:]]
+        listing = ", ".join(shown) + (f" and {len(working) - 10} more" if len(working) > 10 else "")
+        raise grade.GradingError(f"{len(working)} student(s) may still hand {args.assignment} in: {listing}. "
+                                 "Feedback shows what the tests check: send it after the last deadline, "
+                                 "or pass --allow-early to send it now anyway.")
     missing = marking.require_marked(course, [args.assignment], args.allow_incomplete, "feedback")
     for change in deadlines.refresh_penalties(course, args.assignment):
         print(change)
@@ -123,7 +132,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     course = _course(args)
-    roster = collect_module.read_roster(args.roster) if args.roster else None
+    roster = collect_module.read_rosters(args.roster) if args.roster else None
     columns = {}
     for item in args.lms_column or []:
         name, _, column = item.partition("=")
@@ -133,7 +142,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         columns[name] = column
     missing = marking.unmarked(course, args.assignment) if args.allow_incomplete else []
     path, warnings = lms.export(course, args.to, args.format, args.assignment, roster, columns,
-                                args.allow_incomplete)
+                                args.allow_incomplete, args.missing_as_zero)
     print(f"Grades exported to {path} ({args.format} format)")
     for warning in warnings:
         print(f"WARNING    {warning}")
@@ -162,7 +171,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     rows = deadlines.lateness(course, args.assignment)
     for row in rows:
         print(row.line())
-    late = [r for r in rows if r.seconds_late]
+    late = [r for r in rows if r.late]
     print(f"\n{len(late)} late submission(s) of {len([r for r in rows if r.submitted])}. Penalties are "
           "applied when autograding (nbgrader's AssignLatePenalties with the course's plug-in, "
           "nbgrader_config.py) and again on the final scores by export and feedback.")
@@ -242,16 +251,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("collect", help="put downloaded submissions into submitted/<student>/<assignment>/")
     p.add_argument("assignment", help="the assignment, e.g. lab")
     p.add_argument("source", help="the folder or .zip downloaded from the LMS")
-    p.add_argument("--roster", help="CSV with column id (and optionally lms_id, email, first_name, "
-                                    "last_name, aliases) to map LMS names to student ids")
+    p.add_argument("--roster", action="append",
+                   help="who is in the class: Canvas's gradebook export, Moodle's grading worksheet or "
+                        "participants export, or a CSV with column id (and optionally canvas_id, "
+                        "moodle_id, email, first_name, last_name, aliases); repeatable")
     p.add_argument("--map", help="CSV 'key,student_id' overriding the mapping of single files or folders")
     p.add_argument("--force", action="store_true", help="replace submissions already in place")
     p.add_argument("--dry-run", action="store_true", help="show what would be copied, copy nothing")
     p.add_argument("--report", help="also write what happened to this CSV file")
-    p.add_argument("--timezone", help="time zone of the times in a downloaded zip (the LMS server's, "
-                                      "e.g. Europe/Berlin; default: this computer's)")
-    p.add_argument("--times", help="CSV 'key,submitted_at' giving submission times (ISO 8601) by file "
-                                   "name, path or student id, where the download's own are wrong")
+    p.add_argument("--timezone", help="time zone of times written without one (Moodle's worksheet, a "
+                                      "zip of no LMS; e.g. Europe/Berlin; default: this computer's)")
+    p.add_argument("--times", help="CSV 'key,submitted_at' giving hand-in times (ISO 8601) by file "
+                                   "name, path or student id")
+    p.add_argument("--canvas-submissions",
+                   help="Canvas's record of the assignment's submissions (its API's JSON, or a CSV "
+                        "with user_id and submitted_at): the hand-in times Canvas's download lacks")
     p.set_defaults(run=cmd_collect)
 
     p = commands.add_parser("autograde", help="check and autograde every submission (one nbgrader run)")
@@ -285,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment")
     p.add_argument("--allow-incomplete", action="store_true",
                    help="even while written answers are unmarked (they read 'not graded yet')")
+    p.add_argument("--allow-early", action="store_true",
+                   help="even before the last extension has run out")
     p.set_defaults(run=cmd_feedback)
 
     p = commands.add_parser("export", help="export the grades: plain CSV, or the import format of "
@@ -294,12 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="plain", choices=lms.FORMATS,
                    help="plain (nbgrader's columns and more), canvas (gradebook import), moodle "
                         "(assignment grading worksheet) or moodle-gradebook (gradebook CSV import)")
-    p.add_argument("--roster", help="the roster, for the SIS ids and sections Canvas may need")
+    p.add_argument("--roster", action="append",
+                   help="the roster (repeatable): Canvas's gradebook export gives its ids, sections and "
+                        "assignment columns; Moodle's grading worksheet is filled in as Moodle gave it")
     p.add_argument("--lms-column", action="append",
                    help="ASSIGNMENT=COLUMN: the LMS's column for an assignment, e.g. "
                         "'lab=MNIST lab (123456)' as in Canvas's own export (repeatable)")
     p.add_argument("--allow-incomplete", action="store_true",
                    help="even while written answers are unmarked (those students get no grade, never 0)")
+    p.add_argument("--missing-as-zero", action="store_true",
+                   help="a student who handed nothing in gets 0 (default: no grade)")
     p.set_defaults(run=cmd_export)
 
     p = commands.add_parser("deadline", help="set a due date and extensions (nbgrader's); list lateness")

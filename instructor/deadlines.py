@@ -120,13 +120,34 @@ class Lateness:
     seconds_late: float
     penalty: float | None  # points taken (None: not graded yet)
     score: float | None
+    grace: dt.timedelta = dt.timedelta(0)
+    handed_in: bool = True
+    canvas_late: bool | None = None  # Canvas's LATE marker in the file's name (None: not from Canvas)
+
+    @property
+    def late(self) -> bool:
+        """Late beyond the grace period (within it, a hand-in is on time: the policy takes nothing)."""
+        return self.seconds_late > self.grace.total_seconds()
 
     def line(self) -> str:
         when = "-" if self.submitted is None else f"{self.submitted:%Y-%m-%d %H:%M} UTC"
         due = "-" if self.due is None else f"{self.due:%Y-%m-%d %H:%M} UTC"
         extra = f" (extension {_human(self.extension)})" if self.extension else ""
-        late = f"late by {_human(dt.timedelta(seconds=self.seconds_late))}" if self.seconds_late else "on time"
+        if not self.handed_in:
+            late = "nothing handed in"
+        elif self.submitted is None:
+            late = "no hand-in time recorded: no late penalty"
+        elif self.late:
+            late = f"late by {_human(dt.timedelta(seconds=self.seconds_late))}"
+        elif self.seconds_late:
+            late = (f"on time (within the {_human(self.grace)} grace period, "
+                    f"{_human(dt.timedelta(seconds=self.seconds_late))} after the due time)")
+        else:
+            late = "on time"
         taken = "" if self.penalty is None else f", penalty {self.penalty:g} of {self.score:g} points"
+        if self.canvas_late is not None and self.submitted is not None and self.canvas_late != self.late:
+            # Canvas knows its own due date and overrides, not this course's grace and extensions.
+            taken += "; Canvas marked it late" if self.canvas_late else "; Canvas did not mark it late"
         return f"{self.student:<24} submitted {when:<22} due {due}{extra}: {late}{taken}"
 
 
@@ -137,11 +158,17 @@ def _human(delta: dt.timedelta) -> str:
     return " ".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n) or "0m"
 
 
+def grace_period(course: Course) -> dt.timedelta:
+    """The configured policy's grace period (none for a policy without one)."""
+    return dt.timedelta(minutes=float(getattr(policy(course), "grace_minutes", 0) or 0))
+
+
 def lateness(course: Course, assignment: str) -> list[Lateness]:
     """Every submission's time against its due date (with extension), from the gradebook and the
     timestamp files collect wrote (the latter count for submissions not autograded yet)."""
     from nbgrader.api import MissingEntry
 
+    grace = grace_period(course)
     rows = []
     with _gradebook(course) as gradebook:
         try:
@@ -162,8 +189,34 @@ def lateness(course: Course, assignment: str) -> list[Lateness]:
             if submission is not None and submission.notebooks and submission.timestamp is not None:
                 taken = sum(nb.late_submission_penalty or 0.0 for nb in submission.notebooks)
                 score = submission.score
-            rows.append(Lateness(student, stamp, personal_due, extension, seconds, taken, score))
+            folder = course.path("submitted", student, assignment)
+            info = collect.read_lms_info(folder)
+            rows.append(Lateness(student, stamp, personal_due, extension, seconds, taken, score, grace,
+                                 folder.is_dir(), info.canvas_late if info.lms == collect.CANVAS else None))
     return rows
+
+
+def still_working(course: Course, assignment: str, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime]]:
+    """(student, their deadline) for every gradebook student whose deadline (the due date plus
+    their extension) is still ahead: feedback now would show answers to people still working."""
+    from nbgrader.api import MissingEntry
+
+    now = now or dt.datetime.now(dt.timezone.utc)
+    working = []
+    with _gradebook(course) as gradebook:
+        try:
+            record = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            return working
+        if record.duedate is None:
+            return working
+        due = record.duedate.replace(tzinfo=dt.timezone.utc)
+        extensions = {s.student_id: s.extension for s in record.submissions if s.extension}
+        for student in gradebook.students:
+            deadline = due + extensions.get(student.id, dt.timedelta(0))
+            if deadline > now:
+                working.append((student.id, deadline))
+    return sorted(working, key=lambda item: (item[1], item[0]))
 
 
 def refresh_penalties(course: Course, assignment: str) -> list[str]:

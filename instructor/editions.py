@@ -63,9 +63,9 @@ def runtime_texts(root: Path, language: str) -> dict[str, dict[str, str]]:
     """What coursekit shows at run time: ``texts`` (context -> translation: quizzes, coursekit's
     own words) and ``messages`` (English template -> translation: the test cells' messages)."""
     texts, messages = {}, {}
-    for _, catalogue in translations.catalogues(root, language):
-        if not catalogue.exists():
-            continue
+    for origin, catalogue in translations.catalogues(root, language):
+        if not catalogue.exists() or origin == root / translations.INSTRUCTOR_MODULE:
+            continue  # (the instructor's tools read their own catalogue)
         for entry in polib.pofile(str(catalogue)):
             if entry.obsolete or not entry.translated() or entry.msgctxt.startswith(translations.MARKDOWN):
                 continue  # markdown is built into the notebooks themselves

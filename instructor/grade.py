@@ -575,15 +575,20 @@ def write_report(course: Course, assignment: str, reports: list[StudentReport]) 
 def feedback(course: Course, assignment: str, *, force: bool = True) -> tuple[int, Path | None]:
     """nbgrader generate_feedback, then one zip of every student's HTML for upload to the LMS.
 
-    Unmarked written answers read "not graded yet" rather than 0 (``instructor/marking.py``).
+    Unmarked written answers read "not graded yet" rather than 0 (``instructor/marking.py``); a
+    notebook of another edition gets the template's words in its language too
+    (``instructor/feedback_language.py``).
     """
-    from . import marking
+    from . import feedback_language, marking
 
     args = ["generate_feedback", assignment] + (["--force"] if force else []) + marking.feedback_args()
     code, _ = run_nbgrader(course, args, course.path("autograded", f"feedback-{assignment}.log"))
     files = sorted(course.path("feedback").glob(f"*/{assignment}/*.html"))
     for html in files:
         marking.say_not_graded_yet(html)
+        submitted = course.path("submitted", html.parent.parent.name, assignment, f"{html.stem}.ipynb")
+        feedback_language.translate_feedback(html, feedback_language.notebook_language(submitted),
+                                             course.root)
     if not files:
         return code, None
     archive = course.path("feedback", f"{assignment}-feedback.zip")

@@ -6,14 +6,24 @@ submissions with neither an automatic nor a manual score; a blank answer is scor
 itself and is not among them); ``export`` and ``feedback`` refuse while there are any, unless
 told ``--allow-incomplete``. Then the feedback says "not graded yet" (``MarkUngraded``, an extra
 nbgrader feedback preprocessor, and ``say_not_graded_yet`` on the HTML it leads to).
+
+A regrade keeps a written answer's manual mark even when the answer changed (nbgrader only
+flags it for review in formgrader). So each confirmed mark is remembered with the answer it was
+given for (``autograded/marked-answers-<assignment>.json``, written whenever marks are checked):
+a mark flagged again by a regrade counts as unmarked until it is confirmed in formgrader, unless
+the answer is the very one it was given for.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import nbformat
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -37,23 +47,67 @@ class MarkingIncomplete(GradingError):
     """Written answers are unmarked; the message lists them."""
 
 
+def _answers(course: Course, student: str, assignment: str, notebook: str) -> dict[str, str]:
+    """grade id -> a digest of the answer in the autograded notebook."""
+    path = course.path("autograded", student, assignment, f"{notebook}.ipynb")
+    try:
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError):
+        return {}
+    return {c.metadata["nbgrader"]["grade_id"]: hashlib.sha256(c.source.encode()).hexdigest()
+            for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+
+
+def _ledger(course: Course, assignment: str) -> Path:
+    return course.path("autograded", f"marked-answers-{assignment}.json")
+
+
+def pending(course: Course, student: str, assignment: str, notebook, ledger: dict[str, str]) -> set[str]:
+    """The written answers of one submitted notebook (nbgrader's record) that count as unmarked;
+    remembers in ``ledger`` the answer each confirmed mark was given for."""
+    answers = {cell.name for cell in notebook.notebook.solution_cells}
+    current = None
+    found = set()
+    for grade in notebook.grades:
+        if grade.name not in answers:
+            continue
+        if grade.manual_score is None:
+            if grade.auto_score is None:
+                found.add(grade.name)
+            continue
+        current = current if current is not None else _answers(course, student, assignment, notebook.name)
+        key = f"{student}/{notebook.name}/{grade.name}"
+        if not grade.needs_manual_grade:  # confirmed by a grader: remember what was marked
+            if grade.name in current:
+                ledger[key] = current[grade.name]
+        elif ledger.get(key) != current.get(grade.name):  # flagged by a regrade, and changed
+            found.add(grade.name)
+    return found
+
+
 def unmarked(course: Course, assignments: list[str] | None = None) -> list[Unmarked]:
-    """Every manually graded answer of an autograded submission that has no score yet."""
+    """Every manually graded answer of an autograded submission that has no score yet, or whose
+    score was given to an answer a regrade has changed."""
     found = []
     with _gradebook(course) as gradebook:
         for assignment in gradebook.assignments:
             if assignments and assignment.name not in assignments:
                 continue
+            path = _ledger(course, assignment.name)
+            try:
+                ledger = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                ledger = {}
+            before = dict(ledger)
             for submission in assignment.submissions:
                 graded = course.path("autograded", submission.student_id, assignment.name)
                 if not graded.is_dir():
                     continue
                 for notebook in submission.notebooks:
-                    answers = {cell.name for cell in notebook.notebook.solution_cells}
-                    for grade in notebook.grades:
-                        if grade.name in answers and grade.auto_score is None and grade.manual_score is None:
-                            found.append(Unmarked(submission.student_id, assignment.name,
-                                                  notebook.name, grade.name))
+                    for grade_id in pending(course, submission.student_id, assignment.name, notebook, ledger):
+                        found.append(Unmarked(submission.student_id, assignment.name, notebook.name, grade_id))
+            if ledger != before:
+                path.write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return sorted(found, key=lambda u: (u.assignment, u.student, u.notebook, u.grade_id))
 
 
@@ -80,12 +134,15 @@ class MarkUngraded(NbGraderPreprocessor):
         from nbgrader.api import Gradebook
 
         info = resources["nbgrader"]
+        course = Course.load(".")  # nbgrader runs in the course folder
+        try:
+            ledger = json.loads(_ledger(course, info["assignment"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            ledger = {}
         with Gradebook(info["db_url"]) as gradebook:
             notebook = gradebook.find_submission_notebook(info["notebook"], info["assignment"],
                                                           info["student"])
-            answers = {cell.name for cell in notebook.notebook.solution_cells}
-            self._unmarked = {g.name for g in notebook.grades if g.name in answers
-                              and g.auto_score is None and g.manual_score is None}
+            self._unmarked = pending(course, info["student"], info["assignment"], notebook, ledger)
         if self._unmarked:
             info["score"] = math.nan
         return super().preprocess(nb, resources)
@@ -98,8 +155,10 @@ class MarkUngraded(NbGraderPreprocessor):
 
 
 # nbgrader_config.py's feedback preprocessors with MarkUngraded after GetGrades; ClearHiddenTests
-# stays first: feedback never shows the hidden tests' source (nbgrader #917).
-FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.ClearHiddenTests", "nbgrader.preprocessors.GetGrades",
+# stays first: feedback never shows the hidden tests' source (nbgrader #917); CourseText shows the
+# questions without their rubrics and model answers (instructor/feedback_language.py).
+FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.ClearHiddenTests", "instructor.feedback_language.CourseText",
+                          "nbgrader.preprocessors.GetGrades",
                           "instructor.marking.MarkUngraded",
                           "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 

@@ -350,12 +350,21 @@ def code_entries(package: Path) -> list[Entry]:
         for module in sorted(folder.rglob("*.py")):
             text = module.read_text(encoding="utf-8")
             where = module.relative_to(package.parent).as_posix()
-            for node in ast.walk(ast.parse(text)):
-                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "translate"
-                        and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])):
-                    entries.append(Entry(node.args[0].value, node.args[1].value, f"shown by {where}"))
+            entries.extend(translate_calls(text, where))
             _add_messages(entries, seen, message_entries(text, where))
     return entries
+
+
+def translate_calls(text: str, where: str) -> list[Entry]:
+    """Every ``translate("ui:...", "English")`` of a module's source."""
+    return [Entry(node.args[0].value, node.args[1].value, f"shown by {where}")
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "translate"
+            and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])]
+
+
+#: What the instructor's tools show students (feedback's labels), one catalogue of their own.
+INSTRUCTOR_MODULE = Path("instructor") / "feedback_language.py"
 
 
 def _add_messages(entries: list[Entry], seen: set[str], found: list[tuple[str, str]]) -> None:
@@ -389,13 +398,19 @@ def notebook_entries(notebook: Path) -> list[Entry]:
 
 
 def entries_of(origin: Path) -> list[Entry]:
-    return code_entries(origin) if origin.is_dir() else notebook_entries(origin)
+    if origin.is_dir():
+        return code_entries(origin)
+    if origin.suffix == ".py":
+        return translate_calls(origin.read_text(encoding="utf-8"), origin.name)
+    return notebook_entries(origin)
 
 
 def catalogues(root: Path, language: str) -> list[tuple[Path, Path]]:
-    """(what is translated, its catalogue): every source notebook, then coursekit's own texts."""
+    """(what is translated, its catalogue): every source notebook, coursekit's own texts, then
+    the instructor's tools' words that students read (feedback)."""
     pairs = [(nb, catalogue_path(root, nb, language)) for nb in source_notebooks(root)]
-    return pairs + [(root / "coursekit", root / "translations" / language / "coursekit.po")]
+    return pairs + [(root / "coursekit", root / "translations" / language / "coursekit.po"),
+                    (root / INSTRUCTOR_MODULE, root / "translations" / language / "instructor.po")]
 
 
 # --- Keeping a catalogue in step with its notebook ---------------------------------------------

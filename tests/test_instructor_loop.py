@@ -2,8 +2,9 @@
 
 One module fixture builds a small class by code and runs the documented workflow on it, in a
 copy of the repository's tracked files made into a temporary git repository (never in this
-repository): ``generate_assignment``; a Canvas and a Moodle download collected with a roster,
-a map and the downloads' submission times; a due date and an extension; one autograde; the
+repository): ``generate_assignment``; a Canvas download (built as Canvas builds it, every entry
+at the moment of the download, with Canvas's submissions record for the times) and a Moodle
+download collected with a roster and a map; a due date and an extension; one autograde; the
 class report; export and feedback refused while written answers are unmarked, then allowed
 with ``--allow-incomplete``; the written answers marked (as formgrader does, in the gradebook);
 feedback and every export format.
@@ -12,17 +13,22 @@ feedback and every export format.
 student     handed in                              checks
 =========== ===================================== ====================================
 paula       Canvas, on time, every answer          full autograded points; Canvas names
-pete        Canvas, an early and a LATE file       newest wins; 2 started days late: 20% off;
+pete        Canvas, an early and a LATE file       the later upload wins; 2 started days late: 20% off;
                                                    only the framework parts answered
 bea         Canvas, the blank student version      0; not compared for similarity
 carl        Moodle folder, pete's code + comments  near-identical to pete
 dora        Moodle folder with two files           a conflict, resolved by --map with a path;
                                                    late but with a 2-day extension: no penalty
 nora        Moodle folder, not on the roster       reported, not graded
-alice       on the roster, nothing                 exported with 0
+alice       on the roster, nothing                 no grade (never 0)
 =========== ===================================== ====================================
 
 Only five submissions are graded (~5-25 s each): every test shares this one class.
+
+A second fixture, the LMS round trip, is the same loop on a one-question assignment (cheap to
+grade), as an unlucky instructor meets it: namesakes, a Unicode, a Bengali-script and an
+anonymous Canvas name, LATE flags, the grace period and an extension, Moodle's worksheet with
+its own comments, a regrade that changes a marked answer, and every export format.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import json
 import os
 import re
 import shutil
@@ -47,7 +54,7 @@ import nbformat
 import pytest
 
 from browser import CHROMIUM, MISSING, launch, stop
-from instructor import cli, class_report, collect, deadlines, grade
+from instructor import cli, class_report, collect, deadlines, grade, lms
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -55,13 +62,13 @@ ASSIGNMENT, NOTEBOOK = "lab", "mnist_lab"
 DUE = dt.datetime(2026, 11, 20, 23, 59, tzinfo=dt.timezone.utc)
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
-ROSTER = ("id,first_name,last_name,email,lms_id,section\n"
-          "paula,Paula,Perfect,paula@uni.example,1001,A\n"
-          "pete,Pete,Partial,pete@uni.example,1002,A\n"
-          "bea,Bea,Blank,bea@uni.example,1003,B\n"
-          "carl,Carl,Copy,carl@uni.example,7001,B\n"
-          "dora,Dora,Double,dora@uni.example,7003,B\n"
-          "alice,Alice,Absent,alice@uni.example,1005,A\n")
+ROSTER = ("id,first_name,last_name,email,canvas_id,moodle_id,section\n"
+          "paula,Paula,Perfect,paula@uni.example,1001,,A\n"
+          "pete,Pete,Partial,pete@uni.example,1002,,A\n"
+          "bea,Bea,Blank,bea@uni.example,1003,,B\n"
+          "carl,Carl,Copy,carl@uni.example,,7001,B\n"
+          "dora,Dora,Double,dora@uni.example,,7003,B\n"
+          "alice,Alice,Absent,alice@uni.example,1005,,A\n")
 # The Moodle conflict resolved by a path inside the download (an empty id ignores that file).
 MAP = "key,student_id\nDora Double_7003_assignsubmission_file_/mnist_lab (1).ipynb,\n"
 
@@ -200,12 +207,18 @@ def _run_the_loop(tmp: Path) -> Class:
 
     downloads = tmp / "downloads"  # where the LMS downloads land: outside the course
     downloads.mkdir()
+    # As Canvas builds it: every entry carries the moment of the download. The hand-in times are
+    # in Canvas's own record (its API's submissions); pete's earlier attempt is in none.
     canvas = _zip(downloads / "lab-canvas.zip", {
-        "perfectpaula_1001_5001_mnist_lab.ipynb": (_bytes(perfect), _at(-0.2)),
-        "partialpete_1002_4999_mnist_lab.ipynb": (_bytes(release), _at(-1.5)),
-        "partialpete_LATE_1002_5002_mnist_lab-1.ipynb": (_bytes(partial), _at(1.5)),
-        "blankbea_1003_5003_mnist_lab.ipynb": (_bytes(release), _at(-0.1)),
+        "perfectpaula_1001_5001_mnist_lab.ipynb": (_bytes(perfect), _at(2.4)),
+        "partialpete_1002_4999_mnist_lab.ipynb": (_bytes(release), _at(2.4)),
+        "partialpete_LATE_1002_5002_mnist_lab-1.ipynb": (_bytes(partial), _at(2.4)),
+        "blankbea_1003_5003_mnist_lab.ipynb": (_bytes(release), _at(2.4)),
     })
+    (downloads / "canvas-submissions.json").write_text(json.dumps([
+        {"user_id": 1001, "submitted_at": _at(-0.2).isoformat(), "attachments": [{"id": 5001}]},
+        {"user_id": 1002, "submitted_at": _at(1.5).isoformat(), "attachments": [{"id": 5002}]},
+        {"user_id": 1003, "submitted_at": _at(-0.1).isoformat(), "attachments": [{"id": 5003}]}]))
     moodle = _zip(downloads / "lab-moodle.zip", {
         "Carl Copy_7001_assignsubmission_file_/mnist_lab.ipynb": (_bytes(copied), _at(-0.1)),
         "Nora Nobody_7002_assignsubmission_file_/mnist_lab.ipynb": (_bytes(perfect), _at(-0.1)),
@@ -217,7 +230,8 @@ def _run_the_loop(tmp: Path) -> Class:
 
     utc = ("--timezone", "UTC")
     run["collect canvas"] = _cli(root, "collect", ASSIGNMENT, str(canvas), "--roster", "roster.csv",
-                                 "--report", "collect.csv", *utc)
+                                 "--report", "collect.csv", *utc,
+                                 "--canvas-submissions", str(downloads / "canvas-submissions.json"))
     run["collect moodle"] = _cli(root, "collect", ASSIGNMENT, str(moodle), "--roster", "roster.csv", *utc)
     run["collect moodle mapped"] = _cli(root, "collect", ASSIGNMENT, str(moodle), "--roster", "roster.csv",
                                         "--map", "map.csv", *utc)
@@ -258,8 +272,8 @@ def _explain(klass: Class, *steps: str) -> str:
 def test_collect_takes_the_newest_file_and_keeps_time_and_lms_ids(klass):
     code, output, _ = klass.out["collect canvas"]
     assert code == cli.ATTENTION, output  # alice handed in nothing
-    assert ("newest     pete: took partialpete_LATE_1002_5002_mnist_lab-1.ipynb (2026-11-22 11:59:00 UTC)"
-            in output), output
+    assert ("newest     pete: took partialpete_LATE_1002_5002_mnist_lab-1.ipynb (2026-11-22 11:59:00 UTC, "
+            "by Canvas's attachment id)" in output), output
     assert "NOTE       pete: Canvas marks partialpete_LATE_1002_5002_mnist_lab-1.ipynb late" in output
     assert "MISSING    alice" in output
     pete = klass.course.path("submitted", "pete", ASSIGNMENT)
@@ -277,8 +291,8 @@ def test_a_moodle_folder_with_two_files_is_resolved_by_a_path_in_the_map(klass):
     _, before, _ = klass.out["collect moodle"]
     assert "CONFLICT   dora: several files (Dora Double_7003_assignsubmission_file_/mnist_lab (1).ipynb, " \
            "Dora Double_7003_assignsubmission_file_/mnist_lab.ipynb)" in before, before
-    assert "UNMAPPED   Nora Nobody_7002_assignsubmission_file_/mnist_lab.ipynb: no roster student matches" \
-        in before
+    assert "UNMAPPED   Nora Nobody_7002_assignsubmission_file_/mnist_lab.ipynb: Moodle participant 7002 " \
+           "(Nora Nobody) is not on the roster" in before, before
     _, after, _ = klass.out["collect moodle mapped"]
     assert "copied     Dora Double_7003_assignsubmission_file_/mnist_lab.ipynb -> dora" in after, after
     assert "ignored    Dora Double_7003_assignsubmission_file_/mnist_lab (1).ipynb: ignored by the map" in after
@@ -292,7 +306,7 @@ def test_times_come_from_the_download_in_the_given_zone_or_from_a_times_file(tmp
     blank = _bytes(nbformat.v4.new_notebook())
     moment = dt.datetime(2026, 11, 20, 23, 30)
     download = _zip(tmp_path / "d.zip", {"ann_mnist_lab.ipynb": (blank, moment),
-                                         "ben_mnist_lab.ipynb": (blank, moment)})
+                                         "ben_mnist_lab.ipynb": (blank, moment + dt.timedelta(hours=1))})
     times = tmp_path / "times.csv"
     times.write_text("key,submitted_at\nben,2026-11-21T08:00:00+01:00\n")
     collect.collect(download, ASSIGNMENT, course, zone="Europe/Berlin",
@@ -360,7 +374,7 @@ def test_allowed_incomplete_export_leaves_the_grade_empty_never_zero(klass):
     assert rows["paula"]["score"] == "" and rows["paula"]["status"] == "not graded yet (4 answer(s))"
     assert "mnist_lab/q1-answer" in rows["paula"]["not_graded_yet"]
     assert rows["bea"]["score"] == "0" and rows["bea"]["status"] == "graded"
-    assert rows["alice"]["score"] == "0" and rows["alice"]["status"] == "no submission"
+    assert rows["alice"]["score"] == "" and rows["alice"]["status"] == "no submission"  # never 0
 
 
 def test_allowed_incomplete_feedback_says_not_graded_yet(klass):
@@ -380,11 +394,11 @@ def test_allowed_incomplete_feedback_says_not_graded_yet(klass):
 # assignments as "Name (id)", and a "Points Possible" row.
 CANVAS_SAMPLE = """Student,ID,SIS User ID,SIS Login ID,Section,MNIST lab (424242)
 Points Possible,,,,,{max}
-"Absent, Alice",1005,,,A,0
+"Blank, Bea",1003,,,B,0
 """
-# Moodle's offline grading worksheet, as the assignment's "Download grading worksheet" writes it.
-MOODLE_HEADER = ("Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
-                 "Last modified (submission),Last modified (grade),Feedback comments")
+# Moodle's offline grading worksheet's columns, without the feedback comments (not ours to write).
+MOODLE_HEADER = ("Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
+                 "Last modified (submission),Last modified (grade)")
 
 
 def test_canvas_gradebook_import_file(klass):
@@ -395,13 +409,14 @@ def test_canvas_gradebook_import_file(klass):
     assert sample[2] in lines
     rows = {r["Student"]: r for r in csv.DictReader(io.StringIO(text)) if r["Student"] != "Points Possible"}
     ids = {name: row["ID"] for name, row in rows.items()}
-    # Canvas ids from the Canvas download (or the roster); the Moodle students have none.
-    assert ids == {"Perfect, Paula": "1001", "Partial, Pete": "1002", "Blank, Bea": "1003",
-                   "Absent, Alice": "1005", "Copy, Carl": "", "Double, Dora": ""}
+    # Canvas ids from the Canvas download (or the roster); the Moodle students have none, so
+    # Canvas could not match them: left out, like Alice, who has no grade.
+    assert ids == {"Perfect, Paula": "1001", "Partial, Pete": "1002", "Blank, Bea": "1003"}
     assert rows["Perfect, Paula"]["Section"] == "A"
     assert float(rows["Perfect, Paula"]["MNIST lab (424242)"]) == klass.auto["paula"] + 12
     code, output, _ = klass.out["export canvas"]
     assert code == cli.ATTENTION and "WARNING    carl: no Canvas user id" in output, output
+    assert "left out" in output
 
 
 def test_moodle_grading_worksheet(klass):
@@ -410,16 +425,21 @@ def test_moodle_grading_worksheet(klass):
     rows = {r["Identifier"]: r for r in csv.DictReader(io.StringIO(text))}
     carl = rows["Participant 7001"]
     assert carl["Full name"] == "Carl Copy" and carl["Email address"] == "carl@uni.example"
-    assert float(carl["Grade"]) == klass.auto["carl"] + 4 and carl["Maximum Grade"] == "42"
-    assert klass.auto["carl"] == klass.auto["pete"] > 0 and carl["Feedback comments"] == "graded"
+    assert float(carl["Grade"]) == klass.auto["carl"] + 4 and carl["Maximum grade"] == "42"
+    assert klass.auto["carl"] == klass.auto["pete"] > 0
     # Moodle reads "Last modified (grade)" with PHP's strtotime: an ISO date and time.
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", carl["Last modified (grade)"])
-    assert set(rows) == {"Participant 7001", "Participant 7003", "Participant 1005"}  # not Canvas's
-    assert rows["Participant 1005"]["Status"] == "No submission" and rows["Participant 1005"]["Grade"] == "0"
+    assert set(rows) == {"Participant 7001", "Participant 7003"}  # never a Canvas id; no grade, no row
     code, output, _ = klass.out["export moodle"]
     assert "WARNING    pete: no Moodle participant id" in output, output
     gradebook = _csv(klass.root / "grades-moodle-gradebook.csv")
     assert list(gradebook[0]) == ["First name", "Surname", "ID number", "Email address", "MNIST lab (424242)"]
+
+
+def test_lab_feedback_shows_the_questions_but_no_rubric_or_model_answer(klass):
+    html = (klass.root / "feedback" / "paula" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
+    assert html.count("Question 1.") == 1 and "Question 4." in html
+    assert "Rubric" not in html and "MARK SCHEME" not in html and "Model answer" not in html
 
 
 def _canvas_reads(name: str) -> tuple[str, str]:
@@ -452,6 +472,311 @@ def test_feedback_files_are_named_for_each_lms_bulk_upload(klass):
     assert "Carl Copy_7001_assignsubmission_file/mnist_lab_feedback.html" in names
     assert {_moodle_reads(n) for n in names} == {("7001", "assignsubmission", "file"),
                                                  ("7003", "assignsubmission", "file")}
+
+
+# =============================================================================================
+# The LMS round trip, as an unlucky instructor meets it: a one-question assignment (cheap to
+# grade), a class from Canvas's "Download Submissions" zip and Moodle's download, rosters from
+# the LMSs' own exports, graded, marked, regraded and sent back in every format.
+# =============================================================================================
+TINY = "tiny"
+DOWNLOADED = _at(2.4)  # Canvas builds its zip when asked: every entry carries this moment
+RUBRIC = "**Rubric (2 points).** 2 if it says the input is doubled. Model answer: it doubles x."
+#: Canvas's gradebook export (Grades -> Export), as Canvas writes it.
+CANVAS_GRADEBOOK = ("Student,ID,SIS User ID,SIS Login ID,Section,Tiny lab (4242),Lesson 2 (4243),"
+                    "Current Score,Final Score\n"
+                    "    Points Possible,,,,,3,10,(read only),(read only)\n"
+                    '"Smith, Jane",10024,S024,jsmith24@uni.example,A,,,,\n'
+                    '"Smith, Jane",10025,S025,jsmith25@uni.example,B,,,,\n'
+                    '"Müller, Jörg",10031,S031,mueller,A,,,,\n'
+                    '"রহমান, আনিসুর",10032,S032,rahman,B,,,,\n'
+                    '"Absent, Ada",10040,S040,ada,A,,,,\n')
+MOODLE_COLUMNS = ("Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
+                  "Last modified (submission),Online text,Last modified (grade),Feedback comments")
+#: Moodle's grading worksheet (Assignment -> Download grading worksheet), as Moodle writes it.
+MOODLE_SHEET = (MOODLE_COLUMNS + "\n"
+                'Participant 7001,Carl Copy,carl@uni.example,Submitted for grading,,3.00,Yes,'
+                '"Friday, 20 November 2026, 9:35 PM",,-,Seen in the lab session\n'
+                'Participant 7002,Nora Nobody,nora@uni.example,No submission,2.00,3.00,Yes,-,,'
+                '"Thursday, 19 November 2026, 10:00 AM",Handed in on paper\n')
+
+
+def _tiny_release_source(root: Path) -> None:
+    """A question with a rubric, an answer, a 1-point test and a 2-point written answer."""
+    def cell(kind, source, **meta):
+        made = (nbformat.v4.new_markdown_cell if kind == "md" else nbformat.v4.new_code_cell)(source)
+        made.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": False,
+                                     "schema_version": 3, **meta}
+        return made
+    cells = [cell("md", "**Question.** What does `double` do?\n<!-- BEGIN MARK SCHEME -->\n"
+                        f"{RUBRIC}\n<!-- END MARK SCHEME -->", grade_id="question", locked=True),
+             cell("code", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+                  grade_id="answer", solution=True),
+             cell("code", "assert double(3) == 6", grade_id="test", grade=True, locked=True, points=1),
+             cell("md", "It doubles x.", grade_id="why", grade=True, solution=True, points=2)]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (root / "source" / TINY).mkdir(parents=True)
+    nbformat.write(nb, root / "source" / TINY / f"{TINY}.ipynb")
+
+
+def _tiny(release, code: str, why: str, language: str = ""):
+    nb = copy.deepcopy(release)
+    for c in nb.cells:
+        grade_id = _meta(c).get("grade_id")
+        c.source = {"answer": code, "why": why}.get(grade_id, c.source)
+    if language:
+        nb.metadata["course"] = {"language": language}
+    return _bytes(nb)
+
+
+def _canvas_download(path: Path, files: dict[str, bytes]) -> Path:
+    return _zip(path, {name: (data, DOWNLOADED) for name, data in files.items()})
+
+
+def _mark(course: grade.Course, assignment: str, scores: dict[str, float],
+          comments: dict[str, str] | None = None) -> None:
+    """What formgrader does when a grader saves a written answer's score (and comment)."""
+    with grade._gradebook(course) as gradebook:
+        for student, score in scores.items():
+            for notebook in gradebook.find_submission(assignment, student).notebooks:
+                for g in notebook.grades:
+                    if g.name == "why":
+                        g.manual_score, g.needs_manual_grade = score, False
+                for c in notebook.comments:
+                    if c.name == "why" and student in (comments or {}):
+                        c.manual_comment = comments[student]
+        gradebook.db.commit()
+
+
+@pytest.fixture(scope="module")
+def lms_class(tmp_path_factory) -> Class:
+    tmp = tmp_path_factory.mktemp("lms-round-trip")
+    (tmp / "course").mkdir()
+    with pytest.MonkeyPatch.context() as patch:  # instructors run everything from the course folder
+        patch.chdir(tmp / "course")
+        return _round_trip(tmp)
+
+
+class _Timed(dict):
+    """step -> (exit code, output, errors) of that CLI command; its seconds in ``seconds``."""
+
+    def __init__(self, root: Path, out: dict) -> None:
+        super().__init__()
+        self.root, self.out, self.seconds = root, out, {}
+
+    def __setitem__(self, step: str, args: tuple[str, ...]) -> None:
+        started = time.time()
+        self.out[step] = _cli(self.root, *args)
+        self.seconds[step] = time.time() - started
+
+    def __getitem__(self, step: str):
+        return self.out[step]
+
+
+def _round_trip(tmp: Path) -> Class:
+    root = tmp / "course"
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "instructor", root / "instructor", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "translations" / "bn").mkdir(parents=True)
+    shutil.copy(REPO / "translations" / "bn" / "instructor.po", root / "translations" / "bn")
+    _tiny_release_source(root)
+    course = grade.Course.load(root)
+    result = Class(root, course)
+    run = _Timed(root, result.out)
+    started = time.time()
+    code, output = grade.run_nbgrader(course, ["generate_assignment", TINY, "--force"])
+    assert code == 0, output[-3000:]
+    run.seconds["generate"] = time.time() - started
+    with grade._gradebook(course) as gradebook:  # lesson 2 released, nobody has handed it in
+        gradebook.update_or_create_assignment("lesson2")
+    release = nbformat.read(root / TINY / f"{TINY}.ipynb", as_version=4)
+    right, wrong = "def double(x):\n    return 2 * x", "def double(x):\n    return x"
+    canvas = _canvas_download(tmp / "canvas.zip", {
+        "smithjane_10024_5024_tiny.ipynb": _tiny(release, right, "It multiplies by two."),
+        "smithjane_LATE_10025_5025_tiny.ipynb": _tiny(release, wrong, "It returns x."),
+        "müllerjörg_LATE_10031_5031_tiny.ipynb": _tiny(release, right, "Twice x."),
+        "রহমানআনিসুর_LATE_10032_5032_tiny.ipynb": _tiny(release, right, "এটি x-কে দ্বিগুণ করে।", "bn"),
+        "anon_Qx7Zp_5040_tiny.ipynb": _tiny(release, wrong, "No idea."),
+    })
+    submissions = [  # Canvas's API: GET /api/v1/courses/:id/assignments/:id/submissions
+        {"user_id": 10024, "submitted_at": "2026-11-20T11:59:00Z", "attachments": [{"id": 5024}]},
+        {"user_id": 10025, "submitted_at": "2026-11-22T11:59:00Z", "late": True, "attachments": [{"id": 5025}]},
+        {"user_id": 10031, "submitted_at": "2026-11-21T00:09:00Z", "late": True, "attachments": [{"id": 5031}]},
+        {"user_id": 10032, "submitted_at": "2026-11-21T23:59:00Z", "late": True, "attachments": [{"id": 5032}]},
+        {"user_id": 10040, "submitted_at": None, "attachments": []}]
+    (root / "canvas-submissions.json").write_text(json.dumps(submissions))
+    moodle = _zip(tmp / "moodle.zip", {"Carl Copy_7001_assignsubmission_file_/tiny.ipynb":
+                                       (_tiny(release, right, "Doubles."), DOWNLOADED)})
+    (root / "gradebook-export.csv").write_text(CANVAS_GRADEBOOK, encoding="utf-8")
+    (root / "worksheet.csv").write_text(MOODLE_SHEET, encoding="utf-8")
+    rosters = ("--roster", "gradebook-export.csv", "--roster", "worksheet.csv", "--timezone", "UTC")
+
+    run["collect untimed"] = ("collect", TINY, str(canvas), *rosters, "--dry-run")
+    run["collect canvas"] = ("collect", TINY, str(canvas), *rosters,
+                                 "--canvas-submissions", "canvas-submissions.json")
+    run["collect moodle"] = ("collect", TINY, str(moodle), *rosters)
+    run["deadline"] = ("deadline", TINY, "--due", "2026-11-20 23:59", "--timezone", "UTC",
+                           "--extend", "rahman=2d", "--extend", "ada=3650d")
+    run["autograde"] = ("autograde", TINY, "--cpu-limit", "10")
+    assert run["autograde"][0] in (0, cli.ATTENTION), _explain(result, "collect canvas", "autograde")
+    _mark(course, TINY, {"jsmith24": 2, "jsmith25": 1, "mueller": 2, "rahman": 2, "carl": 1, "anon_Qx7Zp": 0},
+          {"rahman": "ভালো ব্যাখ্যা।", "jsmith24": "Well put."})
+    run["export marked"] = ("export", "--to", "before-regrade.csv", "--assignment", TINY)
+
+    # jsmith24 hands in again with another written answer; mueller's regrade changes nothing.
+    again = _canvas_download(tmp / "canvas-again.zip", {
+        "smithjane_10024_5124_tiny.ipynb": _tiny(release, right, "It returns 2 * x, always.")})
+    submissions[0] = {"user_id": 10024, "submitted_at": "2026-11-20T12:30:00Z", "attachments": [{"id": 5124}]}
+    (root / "canvas-submissions.json").write_text(json.dumps(submissions))
+    run["collect again"] = ("collect", TINY, str(again), *rosters, "--force",
+                                "--canvas-submissions", "canvas-submissions.json")
+    run["regrade"] = ("autograde", TINY, "--cpu-limit", "10", "--force",
+                          "--student", "jsmith24", "--student", "mueller")
+    run["export stale mark"] = ("export", "--to", "stale.csv", "--assignment", TINY)
+    run["feedback stale mark"] = ("feedback", TINY, "--allow-early")
+    run["feedback early"] = ("feedback", TINY)
+    _mark(course, TINY, {"jsmith24": 1})  # the grader confirms a new mark in formgrader
+    run["extension over"] = ("deadline", TINY, "--extend", "ada=0")
+    run["feedback"] = ("feedback", TINY)
+    for fmt in lms.FORMATS:
+        run[f"export {fmt}"] = ("export", "--format", fmt, "--to", f"grades-{fmt}.csv", *rosters[:4],
+                                *(["--lms-column", f"{TINY}=Tiny lab"] if fmt == "moodle-gradebook" else []))
+    run["export zero"] = ("export", "--to", "grades-zero.csv", "--missing-as-zero")
+    print("LMS round trip, seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in run.seconds.items()))
+    return result
+
+
+def _rows_of(path: Path, key: str) -> dict[str, dict[str, str]]:
+    return {row[key]: row for row in _csv(path)}
+
+
+def test_a_canvas_zip_built_at_download_time_gives_no_time_and_canvas_record_the_real_ones(lms_class):
+    code, output, _ = lms_class.out["collect untimed"]
+    assert code == cli.ATTENTION, output
+    assert output.count("NO TIME") == 1 and "Canvas's download has no hand-in times" in output, output
+    assert "5 submission(s) have no hand-in time" in output
+    times = {s: collect.read_timestamp(lms_class.course.path("submitted", s, TINY))
+             for s in ("jsmith24", "jsmith25", "mueller", "rahman", "carl", "anon_Qx7Zp")}
+    assert times == {"jsmith24": dt.datetime(2026, 11, 20, 12, 30, tzinfo=dt.timezone.utc),
+                     "jsmith25": dt.datetime(2026, 11, 22, 11, 59, tzinfo=dt.timezone.utc),
+                     "mueller": dt.datetime(2026, 11, 21, 0, 9, tzinfo=dt.timezone.utc),
+                     "rahman": dt.datetime(2026, 11, 21, 23, 59, tzinfo=dt.timezone.utc),
+                     "carl": dt.datetime(2026, 11, 20, 21, 35, tzinfo=dt.timezone.utc),  # Moodle's worksheet
+                     "anon_Qx7Zp": None}  # in no record: no time, no penalty
+    _, collected, _ = lms_class.out["collect canvas"]
+    assert "NO TIME    1 submission(s)" in collected and "anon_Qx7Zp" in collected, collected
+    assert "UNMAPPED" not in collected and "MISSING    ada" in collected
+
+
+def test_namesakes_unicode_bengali_and_anonymous_students_are_each_their_own(lms_class):
+    owners = {collect.read_lms_info(lms_class.course.path("submitted", s, TINY)).source: s
+              for s in ("jsmith24", "jsmith25", "mueller", "rahman", "anon_Qx7Zp")}
+    assert owners == {"smithjane_10024_5124_tiny.ipynb": "jsmith24",
+                      "smithjane_LATE_10025_5025_tiny.ipynb": "jsmith25",
+                      "müllerjörg_LATE_10031_5031_tiny.ipynb": "mueller",
+                      "রহমানআনিসুর_LATE_10032_5032_tiny.ipynb": "rahman",
+                      "anon_Qx7Zp_5040_tiny.ipynb": "anon_Qx7Zp"}
+
+
+def test_grace_is_on_time_and_an_extension_is_honoured(lms_class):
+    _, output, _ = lms_class.out["deadline"]
+    lines = {line.split()[0]: line for line in output.splitlines() if line[:1].isalpha()}
+    assert "on time (within the 15m grace period, 10m after the due time)" in lines["mueller"], output
+    assert "late by 1d 12h" in lines["jsmith25"] and "(extension 2d): on time" in lines["rahman"]
+    # Canvas's LATE marker, cross-checked: Canvas knows neither the grace period nor the extension.
+    assert "Canvas marked it late" in lines["mueller"] and "Canvas marked it late" in lines["rahman"]
+    assert "Canvas" not in lines["jsmith25"] and "Canvas" not in lines["jsmith24"]
+    assert "no hand-in time recorded: no late penalty" in lines["anon_Qx7Zp"]
+    assert "nothing handed in" in lines["ada"]  # an extension, no submission
+    assert "\n1 late submission(s) of 5" in output, output
+    rows = _rows_of(lms_class.root / "grades-plain.csv", "student_id")
+    assert float(rows["mueller"]["late_submission_penalty"]) == 0 == float(rows["rahman"]["late_submission_penalty"])
+    assert float(rows["jsmith25"]["late_submission_penalty"]) == pytest.approx(0.2)  # 2 started days: 20% of 1
+
+
+def test_a_regrade_that_changes_a_written_answer_needs_its_mark_confirmed(lms_class):
+    for step in ("export stale mark", "feedback stale mark"):
+        code, _, error = lms_class.out[step]
+        assert code == 1 and "jsmith24: tiny/tiny why" in error, _explain(lms_class, step)
+        assert "mueller" not in error  # regraded too, but his answer is the one that was marked
+    rows = _rows_of(lms_class.root / "grades-plain.csv", "student_id")
+    assert float(rows["jsmith24"]["score"]) == 2.0  # 1 test point + the confirmed new mark, 1
+
+
+def test_feedback_waits_for_the_last_extension(lms_class):
+    code, _, error = lms_class.out["feedback early"]
+    assert code == 1 and "ada (until 2036-" in error and "--allow-early" in error, error
+    assert lms_class.out["feedback"][0] == 0, _explain(lms_class, "feedback")
+
+
+def _feedback(lms_class: Class, student: str) -> str:
+    return (lms_class.root / "feedback" / student / TINY / f"{TINY}.html").read_text(encoding="utf-8")
+
+
+def test_feedback_has_no_rubric_and_a_bengali_student_reads_bengali_around_the_work(lms_class):
+    for student in ("jsmith24", "rahman", "carl"):
+        html = _feedback(lms_class, student)
+        assert "**Question.**" in html or "Question." in html
+        assert "Rubric" not in html and "Model answer" not in html and "MARK SCHEME" not in html
+    english, bengali = _feedback(lms_class, "jsmith24"), _feedback(lms_class, "rahman")
+    assert ">Test cell</a>" in english and "<b>Comments:</b>" in english and "Score: 1.0 / 2.0" in english
+    for label in ("Score:", ">Test cell<", ">Written response<", "Comments:", "Student's answer", "(Top)"):
+        assert label not in bengali, label
+    assert ">টেস্ট সেল</a>" in bengali and ">লিখিত উত্তর</a>" in bengali and "<b>মন্তব্য:</b>" in bengali
+    assert "নম্বর: 2.0 / 2.0" in bengali and "এটি x-কে দ্বিগুণ করে।" in bengali
+
+
+def test_feedback_zips_carry_each_lms_own_names(lms_class):
+    with zipfile.ZipFile(lms_class.root / "feedback" / f"{TINY}-canvas-feedback.zip") as bundle:
+        names = set(bundle.namelist())
+    assert names == {"smithjane_10024_5124_tiny_feedback.html", "smithjane_LATE_10025_5025_tiny_feedback.html",
+                     "müllerjörg_LATE_10031_5031_tiny_feedback.html",
+                     "রহমানআনিসুর_LATE_10032_5032_tiny_feedback.html", "anon_Qx7Zp_5040_tiny_feedback.html"}
+    with zipfile.ZipFile(lms_class.root / "feedback" / f"{TINY}-moodle-feedback.zip") as bundle:
+        assert bundle.namelist() == ["Carl Copy_7001_assignsubmission_file/tiny_feedback.html"]
+
+
+def test_canvas_import_has_canvas_columns_and_only_grades_the_course_produced(lms_class):
+    code, output, _ = lms_class.out["export canvas"]
+    text = (lms_class.root / "grades-canvas.csv").read_text(encoding="utf-8")
+    header, points, *lines = list(csv.reader(io.StringIO(text)))
+    # Canvas's own columns, the assignment's column as Canvas's export names it; no Lesson 2.
+    assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Tiny lab (4242)"], text
+    assert points == ["Points Possible", "", "", "", "", "3"]
+    rows = {r[1]: r for r in lines}
+    assert rows == {
+        "10024": ["Smith, Jane", "10024", "S024", "jsmith24@uni.example", "A", "2"],
+        "10025": ["Smith, Jane", "10025", "S025", "jsmith25@uni.example", "B", "0.8"],
+        "10031": ["Müller, Jörg", "10031", "S031", "mueller", "A", "3"],
+        "10032": ["রহমান, আনিসুর", "10032", "S032", "rahman", "B", "3"]}, text  # no Ada: no grade
+    assert code == cli.ATTENTION and "lesson2: nobody's submission has been collected" in output
+    assert "carl: no Canvas user id" in output and "anon_Qx7Zp: an anonymous submission" in output
+
+
+def test_moodle_worksheet_is_moodles_own_with_grades_filled_in(lms_class):
+    text = (lms_class.root / "grades-moodle.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == MOODLE_COLUMNS
+    rows = _rows_of(lms_class.root / "grades-moodle.csv", "Identifier")
+    assert set(rows) == {"Participant 7001", "Participant 7002"}  # never a Canvas id as a participant
+    carl = rows["Participant 7001"]
+    assert carl["Grade"] == "2" and carl["Feedback comments"] == "Seen in the lab session"  # Moodle's own
+    sheet = list(csv.DictReader(io.StringIO(MOODLE_SHEET)))
+    assert rows["Participant 7002"] == sheet[1]  # nothing of ours: as Moodle wrote it
+    assert {k: v for k, v in carl.items() if k != "Grade"} == {k: v for k, v in sheet[0].items() if k != "Grade"}
+
+
+def test_moodle_gradebook_and_plain_exports_invent_no_grade(lms_class):
+    book = _csv(lms_class.root / "grades-moodle-gradebook.csv")
+    assert list(book[0]) == ["First name", "Surname", "ID number", "Email address", "Tiny lab"]
+    assert "Ada" not in {r["First name"] for r in book} and len(book) == 6
+    plain = _csv(lms_class.root / "grades-plain.csv")
+    assert {r["assignment"] for r in plain} == {TINY}  # lesson 2 was never handed in: not exported
+    ada = next(r for r in plain if r["student_id"] == "ada")
+    assert (ada["score"], ada["status"]) == ("", "no submission")
+    zero = next(r for r in _csv(lms_class.root / "grades-zero.csv") if r["student_id"] == "ada")
+    assert zero["score"] == "0"  # only when asked for
 
 
 # ---------------------------------------------------------------------------------------------

@@ -294,7 +294,8 @@ class MemoryWatch:
         self.box, self.limit = box, limit_mb * 2**20
         self.interval = interval
         self.peak = 0
-        self.folders = _open_folders(box.process.pid)
+        # --no-sandbox has no in-memory folders (its work folder is on the host's disk).
+        self.folders = _open_folders(box.process.pid) if box.isolated else []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-memory-watch", daemon=True)
         self._thread.start()

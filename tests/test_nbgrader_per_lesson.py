@@ -70,11 +70,11 @@ def _points(assignment: str) -> float:
 def test_release_autograde_and_export_one_lesson_with_nbgrader_commands(course, tmp_path):
     exchange = tmp_path / "exchange"
     exchange.mkdir()
-    earlier_before = {p.name: p.read_bytes() for p in (course / EARLIER).iterdir()}
+    earlier_before = {p.name: p.read_bytes() for p in (course / layout.student_folder(EARLIER)).iterdir()}
 
     _nbgrader(course, "generate_assignment", LESSON, "--force")
     names = [ref.name for ref in nc.source_notebooks(LESSON)]
-    assert sorted(p.name for p in (course / LESSON).glob("*.ipynb")) == names
+    assert sorted(p.name for p in (course / layout.student_folder(LESSON)).glob("*.ipynb")) == names
 
     _nbgrader(course, "release_assignment", LESSON, f"--Exchange.root={exchange}",
               "--CourseDirectory.course_id=nn-framework")
@@ -114,4 +114,4 @@ def test_release_autograde_and_export_one_lesson_with_nbgrader_commands(course, 
     points = _points(LESSON)
     assert points > 0
     assert sorted(rows) == [(LESSON, STUDENT, points, points), (LESSON, HIDER, 0.0, points)], rows
-    assert {p.name: p.read_bytes() for p in (course / EARLIER).iterdir()} == earlier_before
+    assert {p.name: p.read_bytes() for p in (course / layout.student_folder(EARLIER)).iterdir()} == earlier_before

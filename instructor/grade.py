@@ -498,6 +498,7 @@ def _run_ahead(course: Course, assignment: str, students: list[str], limits, san
     from . import parallel
 
     problems: dict[str, str] = {}
+    students = parallel.longest_first(students, earlier_seconds(course, assignment))
     tasks = parallel.prepare_tasks(course, assignment, students, limits, sandboxed, problems)
     count = len(students) * len(course.notebooks(assignment))
     where = f"on the Dask cluster {scheduler}" if scheduler else \
@@ -540,6 +541,22 @@ def _needs_grading(course: Course, assignment: str, student: str) -> bool:
 REPORT_COLUMNS = ["student_id", "status", "autograded_score", "autograded_max", "score", "max_score",
                   "needs_manual_grade", "seconds", "detail", "timeouts", "restored_cells", "tampering",
                   "sandbox", "notes"]
+
+
+def earlier_seconds(course: Course, assignment: str) -> dict[str, float]:
+    """How long each student's notebooks took at the last grading (the class report), if known."""
+    path = course.path("autograded", f"report-{assignment}.csv")
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    found = {}
+    for row in rows:
+        try:
+            found[row["student_id"]] = float(row["seconds"])
+        except (KeyError, TypeError, ValueError):
+            continue  # never timed (not graded, invalid, missing)
+    return found
 
 
 def write_report(course: Course, assignment: str, reports: list[StudentReport]) -> Path:

@@ -214,3 +214,22 @@ def test_a_notebook_that_could_not_be_graded_is_failed_by_nbgrader_with_the_reas
     resources = {"nbgrader": {"student": "eve", "notebook": NOTEBOOK}}
     with pytest.raises(preprocessors.NotebookNotGradedError, match="its Dask worker failed: KilledWorker"):
         step._replay(nbformat.v4.new_notebook(), resources, {})
+
+
+def test_the_slowest_at_the_last_grading_go_first():
+    """So that no slow notebook runs alone at the end; students never timed count as typical."""
+    from instructor.parallel import longest_first
+
+    seconds = {"ana": 12.0, "bo": 95.0, "cy": 30.0}
+    assert longest_first(["ana", "bo", "cy", "new"], seconds) == ["bo", "cy", "new", "ana"]
+    assert longest_first(["ana", "new", "bo"], {}) == ["ana", "new", "bo"]  # first grading: as given
+
+
+def test_a_regrade_reads_the_timings_of_the_last_grading(runs):
+    from instructor.grade import Course, earlier_seconds
+
+    root, _ = runs
+    seconds = earlier_seconds(Course.load(root), ASSIGNMENT)
+    report = _report(root)
+    assert seconds and all(seconds[s] == float(report[s]["seconds"]) for s in seconds)
+    assert set(seconds) <= set(STUDENTS)

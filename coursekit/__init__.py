@@ -4,7 +4,6 @@ Everything here ships with the student notebooks and contains no exercise answer
 (the answer key lives in ``solutions/``, which students never receive).
 """
 
-from .allocator import keep_freed_memory
 from .datasets import (
                        make_blobs,
                        make_circles,
@@ -35,8 +34,3 @@ def _speak_the_edition_language() -> None:
 
 
 _speak_the_edition_language()
-
-
-# Freed memory stays in the process for the next batch instead of being faulted back in: a
-# training epoch of the course's framework ran up to 3x faster on two cores (allocator.py).
-keep_freed_memory()

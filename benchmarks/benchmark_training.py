@@ -7,8 +7,13 @@ memory; and, when PyTorch is installed, the same networks in PyTorch on the CPU 
 same number of threads. Then the accuracy a 2-hidden-layer MLP reaches on the bundled
 MNIST split, and how long it took.
 
-    .venv/bin/python benchmarks/benchmark_training.py            # full run, about 2 minutes
+The machine may be shared, so every figure is measured in rounds: in each round one epoch of
+ours, the matmul floor, the large-matmul rate and one epoch of PyTorch, back to back. A ratio
+is taken within each round (both sides saw the same load) and the median over rounds printed.
+
+    .venv/bin/python benchmarks/benchmark_training.py            # full run, about 2 minutes idle
     .venv/bin/python benchmarks/benchmark_training.py --quick    # smoke run, seconds
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/benchmark_training.py   # both on 1 thread
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from functools import partial
@@ -31,6 +38,9 @@ from solutions import CrossEntropyLoss, Linear, Net, ReLU, Softmax, fit, train_e
 
 BATCH = 64
 ARCHITECTURES = [(784, 128, 10), (784, 256, 128, 10)]
+# Idle BLAS and OpenMP threads spin for a while after their last job; a pause before each
+# measurement lets the other side's threads go to sleep instead of taking cores from it.
+SETTLE_SECONDS = 0.3
 
 
 def blas_threads() -> int:
@@ -41,13 +51,10 @@ def blas_threads() -> int:
         return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
 
 
-def matmul_rate(size: int = 2048, repeats: int = 5) -> float:
-    """Best float32 GFLOP/s of a large square matmul: the practical ceiling of this machine."""
-    a = np.random.default_rng(0).random((size, size), dtype=np.float32)
-    b = a.T.copy()
-    a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * size**3 / best / 1e9
+def make_data(samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST-shaped inputs and labels; the PyTorch worker draws the same ones from the same seed."""
+    rng = np.random.default_rng(0)
+    return rng.random((samples, 784), dtype=np.float32), rng.integers(0, 10, samples)
 
 
 def _timed(function) -> float:
@@ -56,26 +63,41 @@ def _timed(function) -> float:
     return time.perf_counter() - start
 
 
-def matmul_floor(sizes: tuple[int, ...], samples: int, repeats: int = 300) -> float:
+def matmul_rate(size: int = 2048, repeats: int = 3) -> float:
+    """Best float32 GFLOP/s of a large square matmul: the practical ceiling of this machine."""
+    a = np.random.default_rng(0).random((size, size), dtype=np.float32)
+    b = a.T.copy()
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def matmul_floor(sizes: tuple[int, ...], samples: int) -> float:
     """Seconds an epoch would take if it did nothing but its matmuls, at their real shapes.
 
     Batch-64 products run well below the large-matrix rate, so this is the honest floor
-    for any framework that trains with these shapes.
+    for any framework that trains with these shapes. It is timed like an epoch (one pass over
+    the batches, not the best of many repeats), so it sees the same load as the epochs beside it.
     """
     rng = np.random.default_rng(0)
-    per_batch = 0.0
-    for k, (n_in, n_out) in enumerate(pairwise(sizes)):
+    products = []
+    for n_in, n_out in pairwise(sizes):
         x = rng.random((BATCH, n_in), dtype=np.float32)
         w = rng.random((n_out, n_in), dtype=np.float32)
         g = rng.random((BATCH, n_out), dtype=np.float32)
         dw = np.empty_like(w)
         # The course's Linear.backward returns the input gradient of every layer, the first too.
-        products = [partial(np.matmul, x, w.T), partial(np.matmul, g.T, x, out=dw),
-                    partial(np.matmul, g, w)]
-        for product in products:
-            product()
-            per_batch += min(_timed(product) for _ in range(repeats))
-    return per_batch * -(-samples // BATCH)
+        products += [partial(np.matmul, x, w.T), partial(np.matmul, g.T, x, out=dw),
+                     partial(np.matmul, g, w)]
+
+    def epoch() -> None:
+        for _ in range(-(-samples // BATCH)):
+            for product in products:
+                product()
+
+    for product in products:  # warm-up
+        product()
+    return _timed(epoch)
 
 
 def epoch_flops(sizes: tuple[int, ...], samples: int) -> float:
@@ -92,42 +114,92 @@ def make_net(sizes: tuple[int, ...], seed: int = 0) -> Net:
     return net
 
 
-def time_reference(sizes, x, y, epochs: int) -> float:
-    net = make_net(sizes)
-    rng = np.random.default_rng(0)
-    train_epoch(net, x[:BATCH * 20], y[:BATCH * 20], CrossEntropyLoss(), BATCH, 0.01, rng)  # warm-up
-    return min(_timed(lambda: train_epoch(net, x, y, CrossEntropyLoss(), BATCH, 0.01, rng))
-               for _ in range(epochs))
+class ReferenceEpochs:
+    """One network per architecture, trained one timed epoch at a time."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray):
+        self.x, self.y, self.nets = x, y, {}
+        self.rng = np.random.default_rng(0)
+
+    def epoch(self, sizes: tuple[int, ...]) -> float:
+        if sizes not in self.nets:
+            self.nets[sizes] = make_net(sizes)
+            self._train(sizes, BATCH * 20)  # warm-up
+        return _timed(lambda: self._train(sizes, len(self.x)))
+
+    def _train(self, sizes, samples: int) -> None:
+        train_epoch(self.nets[sizes], self.x[:samples], self.y[:samples], CrossEntropyLoss(), BATCH,
+                    0.01, self.rng)
 
 
-def time_torch(sizes, x, y, epochs: int, threads: int) -> float | None:
+class TorchEpochs:
+    """The same epochs in PyTorch, in a worker process of its own.
+
+    A process of its own: once imported, PyTorch's OpenMP threads keep spinning after each op
+    and would take the cores from OpenBLAS; between its epochs the worker waits on a pipe.
+    """
+
+    def __init__(self, samples: int, threads: int):
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--torch-worker", str(samples), str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.available = self.process.stdout.readline().strip() == "ready"
+
+    def epoch(self, sizes: tuple[int, ...]) -> float | None:
+        if not self.available:
+            return None
+        self.process.stdin.write("-".join(map(str, sizes)) + "\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def torch_worker(samples: int, threads: int) -> None:
+    """Answer each line "784-128-10" on stdin with the seconds of one PyTorch epoch."""
     try:
         import torch
     except ImportError:
-        return None
+        print("no torch", flush=True)
+        return
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    layers = []
-    for k, (n_in, n_out) in enumerate(pairwise(sizes)):
-        layers.append(torch.nn.Linear(n_in, n_out))
-        if k < len(sizes) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
-    optimiser = torch.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = torch.nn.CrossEntropyLoss()  # on logits: softmax and cross-entropy fused
+    x, y = make_data(samples)
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    loss_fn = torch.nn.CrossEntropyLoss()  # on logits: softmax and cross-entropy fused
+    models = {}
 
-    def epoch() -> None:
-        order = torch.randperm(len(tx))
-        for start in range(0, len(tx), BATCH):
+    def build(sizes):
+        torch.manual_seed(0)
+        layers = []
+        for k, (n_in, n_out) in enumerate(pairwise(sizes)):
+            layers.append(torch.nn.Linear(n_in, n_out))
+            if k < len(sizes) - 2:
+                layers.append(torch.nn.ReLU())
+        model = torch.nn.Sequential(*layers)
+        return model, torch.optim.SGD(model.parameters(), lr=0.01)
+
+    def epoch(sizes, samples):
+        model, optimiser = models[sizes]
+        order = torch.randperm(samples)
+        for start in range(0, samples, BATCH):
             rows = order[start:start + BATCH]
             optimiser.zero_grad(set_to_none=True)
             loss_fn(model(tx[rows]), ty[rows]).backward()
             optimiser.step()
 
-    with torch.no_grad():
-        model(tx[:BATCH])
-    return min(_timed(epoch) for _ in range(epochs))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        sizes = tuple(int(size) for size in line.split("-"))
+        if sizes not in models:
+            models[sizes] = build(sizes)
+            epoch(sizes, BATCH * 20)  # warm-up
+        print(_timed(lambda: epoch(sizes, len(tx))), flush=True)
+
+
+def _median_ratio(numerators: list[float], denominators: list[float]) -> float:
+    return statistics.median(a / b for a, b in zip(numerators, denominators))
 
 
 def accuracy_run(epochs: int) -> tuple[float, float]:
@@ -141,43 +213,67 @@ def accuracy_run(epochs: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few thousand samples, one epoch")
-    parser.add_argument("--epochs", type=int, default=2, help="timed epochs; the best is reported")
+    parser.add_argument("--quick", action="store_true", help="a few thousand samples, one round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of side-by-side measurements")
+    parser.add_argument("--torch-worker", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.torch_worker:
+        torch_worker(*args.torch_worker)
+        return
     samples = 6_000 if args.quick else 60_000
-    epochs = 1 if args.quick else args.epochs
+    rounds = 1 if args.quick else args.rounds
+    rate_size = 1024 if args.quick else 2048
 
-    rng = np.random.default_rng(0)
-    x = rng.random((samples, 784), dtype=np.float32)
-    y = rng.integers(0, 10, samples)
+    x, y = make_data(samples)
     threads = blas_threads()
-    gflops = matmul_rate(1024 if args.quick else 2048)
-
-    print(f"NumPy {np.__version__}, {threads} BLAS thread(s), {samples:,} samples, batch {BATCH}")
-    print(f"float32 matmul rate of this machine: {gflops:.1f} GFLOP/s (2048^3 sgemm, best of 5)\n")
-    header = (f"{'network':<18}{'epoch s':>9}{'samples/s':>11}{'GFLOP/ep':>10}{'at peak s':>10}"
-              f"{'x peak':>8}{'floor s':>9}{'x floor':>9}{'torch s':>9}{'torch/ours':>11}")
-    print(header)
-    print("-" * len(header))
-    # All NumPy timings first: once imported, PyTorch's OpenMP threads keep spinning after
-    # each op and would steal the two cores from OpenBLAS.
-    ours = {sizes: time_reference(sizes, x, y, epochs) for sizes in ARCHITECTURES}
-    floors = {sizes: matmul_floor(sizes, samples) for sizes in ARCHITECTURES}
+    ours, theirs = ReferenceEpochs(x, y), TorchEpochs(samples, threads)
+    times = {sizes: {"ours": [], "floor": [], "torch": [], "ideal": []} for sizes in ARCHITECTURES}
+    rates = []
+    for round_number in range(rounds):
+        rates.append(matmul_rate(rate_size))
+        for sizes in ARCHITECTURES:
+            measured = times[sizes]
+            # Alternate who goes first, so neither side always follows the other's busy threads.
+            sides = [("ours", partial(ours.epoch, sizes)), ("torch", partial(theirs.epoch, sizes)),
+                     ("floor", partial(matmul_floor, sizes, samples))]
+            for name, measure in sides if round_number % 2 == 0 else sides[::-1]:
+                time.sleep(SETTLE_SECONDS)
+                measured[name].append(measure())
+            measured["ideal"].append(epoch_flops(sizes, samples) / (rates[-1] * 1e9))
+    theirs.close()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     accuracy, seconds = accuracy_run(1 if args.quick else 15)
-    theirs = {sizes: time_torch(sizes, x, y, epochs, threads) for sizes in ARCHITECTURES}
+
+    print(f"NumPy {np.__version__}, {threads} BLAS thread(s) for both, {samples:,} samples, "
+          f"batch {BATCH}, {rounds} round(s); load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")
+    print(f"float32 matmul rate of this machine: median {statistics.median(rates):.1f} GFLOP/s, "
+          f"range {min(rates):.1f}-{max(rates):.1f} ({rate_size}^3 sgemm, best of 3 per round)\n")
+    header = (f"{'network':<18}{'epoch s':>9}{'samples/s':>11}{'GFLOP/ep':>10}{'x peak':>8}"
+              f"{'floor s':>9}{'x floor':>9}{'torch s':>9}{'torch/ours':>11}{'range':>13}")
+    print(header)
+    print("-" * len(header))
     for sizes in ARCHITECTURES:
-        work = epoch_flops(sizes, samples)
-        ideal = work / (gflops * 1e9)
-        torch_cols = (f"{theirs[sizes]:>9.2f}{theirs[sizes] / ours[sizes]:>10.2f}x"
-                      if theirs[sizes] is not None else f"{'-':>9}{'(no torch)':>11}")
-        print(f"{'-'.join(map(str, sizes)):<18}{ours[sizes]:>9.2f}{samples / ours[sizes]:>11,.0f}"
-              f"{work / 1e9:>10.1f}{ideal:>10.2f}{ours[sizes] / ideal:>7.1f}x"
-              f"{floors[sizes]:>9.2f}{ours[sizes] / floors[sizes]:>8.1f}x{torch_cols}")
-    print(f"\npeak memory of the NumPy runs (max resident set, 188 MB of data included): {peak_mib:.0f} MiB")
-    print("torch/ours > 1 means the reference framework is faster; x peak = epoch time / time at "
-          "the large-matmul rate;\nfloor = the epoch's matmuls alone at their batch-64 shapes; "
-          "x floor = epoch time / floor.")
+        measured = times[sizes]
+        epoch = statistics.median(measured["ours"])
+        if measured["torch"][0] is None:
+            torch_cols = f"{'-':>9}{'(no torch)':>11}{'':>13}"
+        else:
+            ratios = [a / b for a, b in zip(measured["torch"], measured["ours"])]
+            torch_cols = (f"{statistics.median(measured['torch']):>9.2f}"
+                          f"{statistics.median(ratios):>10.2f}x"
+                          f"{f'{min(ratios):.2f}-{max(ratios):.2f}':>13}")
+        print(f"{'-'.join(map(str, sizes)):<18}{epoch:>9.2f}{samples / epoch:>11,.0f}"
+              f"{epoch_flops(sizes, samples) / 1e9:>10.1f}"
+              f"{_median_ratio(measured['ours'], measured['ideal']):>7.1f}x"
+              f"{statistics.median(measured['floor']):>9.2f}"
+              f"{_median_ratio(measured['ours'], measured['floor']):>8.2f}x{torch_cols}")
+    print(f"\npeak memory of the NumPy runs (max resident set, {x.nbytes / 1e6:.0f} MB of data "
+          f"included): {peak_mib:.0f} MiB")
+    print("Medians over the rounds; each ratio is taken within a round. torch/ours > 1 means the "
+          "reference framework is faster\n(range: its lowest and highest round); x peak = epoch "
+          "time / time at the large-matmul rate; floor = the epoch's\nmatmuls alone at their "
+          "batch-64 shapes; x floor = epoch time / floor.")
 
     print(f"\n784-256-128-10 ReLU on the bundled MNIST split (8,000 train / 2,000 test): "
           f"test accuracy {accuracy:.3f} after {seconds:.1f} s of training")

@@ -14,6 +14,9 @@ def train_epoch(net, train_x, train_labels, loss, batch_size=4, lr=0.1, rng=None
     The last batch may be smaller than batch_size. train_x and train_labels are not modified.
     """
     ### BEGIN SOLUTION
+    # A Python float: lr * dW stays float32, while a NumPy float64 lr (from np.logspace, say)
+    # would turn every update into a float64 copy of the gradient.
+    lr = float(lr)
     order = np.random.default_rng(rng).permutation(len(train_x))
     batch_losses = []
     for start in range(0, len(order), batch_size):

@@ -115,7 +115,7 @@ def check(course: grade.Course, assignment: str, keep: bool = False) -> CheckRes
 def _read_tests(course: grade.Course, assignment: str, result: CheckResult) -> None:
     from nbgrader.api import MissingEntry
 
-    with grade._gradebook(course) as gradebook:
+    with grade.open_gradebook(course) as gradebook:
         scores: dict[str, dict[str, float | None]] = {}
         for student in (KEY, BLANK):
             try:

@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from . import layout
-from .grade import Course, GradingError, _gradebook
+from .grade import Course, GradingError, open_gradebook
 
 THRESHOLD = 0.9
 SHINGLE = 5
@@ -76,7 +76,7 @@ def gather(course: Course, assignment: str) -> ClassData:
     from nbgrader.api import MissingEntry
 
     notebooks = course.notebooks(assignment)
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         try:
             record = gradebook.find_assignment(assignment)
         except MissingEntry:

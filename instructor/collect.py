@@ -709,9 +709,9 @@ def _when(moment: dt.datetime | None) -> str:
 def add_roster_to_gradebook(course: str | os.PathLike, roster: list[Student]) -> None:
     """Create every roster student in the gradebook, so export lists the ones who submitted nothing.
     nbgrader's one ``lms_user_id`` holds the Canvas user id only (a Moodle id is not Canvas's)."""
-    from .grade import Course, _gradebook  # local import: nbgrader is only needed here
+    from .grade import Course, open_gradebook  # local import: nbgrader is only needed here
 
-    with _gradebook(Course.load(course)) as gradebook:
+    with open_gradebook(Course.load(course)) as gradebook:
         for entry in roster:
             gradebook.update_or_create_student(entry.id, first_name=entry.first_name or None,
                                                last_name=entry.last_name or None,

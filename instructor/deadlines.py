@@ -26,7 +26,7 @@ from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Float
 
 from . import collect
-from .grade import Course, GradingError, _gradebook
+from .grade import Course, GradingError, open_gradebook
 
 
 class CourseLatePolicy(LateSubmissionPlugin):
@@ -86,7 +86,7 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
 
 def set_due_date(course: Course, assignment: str, due: dt.datetime) -> None:
     course.notebooks(assignment)  # a clear error for an unknown assignment
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         gradebook.update_or_create_assignment(assignment, duedate=_naive_utc(due))
 
 
@@ -94,7 +94,7 @@ def grant_extension(course: Course, assignment: str, student: str, extension: dt
     """nbgrader's extension for one student (replaces an earlier one; 0 removes it)."""
     from nbgrader.api import MissingEntry
 
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -170,7 +170,7 @@ def lateness(course: Course, assignment: str) -> list[Lateness]:
 
     grace = grace_period(course)
     rows = []
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         try:
             record = gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -203,7 +203,7 @@ def still_working(course: Course, assignment: str, now: dt.datetime | None = Non
 
     now = now or dt.datetime.now(dt.timezone.utc)
     working = []
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         try:
             record = gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -226,7 +226,7 @@ def refresh_penalties(course: Course, assignment: str) -> list[str]:
 
     plugin = policy(course)
     changes = []
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         try:
             record = gradebook.find_assignment(assignment)
         except MissingEntry:

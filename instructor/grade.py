@@ -220,7 +220,7 @@ def preflight(course: Course, assignment: str, students: list[str] | None = None
 
 
 @contextlib.contextmanager
-def _gradebook(course: Course):
+def open_gradebook(course: Course):
     """nbgrader's Gradebook, without SQLAlchemy's harmless warnings about nbgrader 0.9.6's models
     (they are RuntimeWarnings, which a strict warnings filter would turn into errors)."""
     from nbgrader.api import Gradebook
@@ -235,7 +235,7 @@ def _gradebook(course: Course):
 def known_students(course: Course) -> list[str]:
     if not course.db_url.startswith("sqlite:///") or not Path(course.db_url[len("sqlite:///"):]).is_file():
         return []
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         return [s.id for s in gradebook.students]
 
 
@@ -246,7 +246,7 @@ def _forget(course: Course, assignment: str, student: str) -> None:
     folder = course.path("autograded", student, assignment)
     if folder.exists():
         shutil.rmtree(folder)
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         gradebook.update_or_create_student(student)
         try:
             extension = gradebook.find_submission(assignment, student).extension
@@ -260,7 +260,7 @@ def _forget(course: Course, assignment: str, student: str) -> None:
 def _read_scores(course: Course, assignment: str, reports: dict[str, StudentReport]) -> None:
     from nbgrader.api import MissingEntry
 
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         for student, report in reports.items():
             try:
                 submission = gradebook.find_submission(assignment, student)

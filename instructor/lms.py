@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import collect, deadlines, marking
-from .grade import Course, GradingError, _gradebook
+from .grade import Course, GradingError, open_gradebook
 
 FORMATS = ("plain", "canvas", "moodle", "moodle-gradebook")
 
@@ -96,7 +96,7 @@ class Row:
 def collected(course: Course, assignments: list[str] | None = None) -> tuple[list[str], list[str]]:
     """(assignments with at least one autograded submission, the others): only the former are
     exported; an assignment nobody handed in yet has no grades, not zeros."""
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         names = [a.name for a in gradebook.assignments]
         for name in assignments or []:
             if name not in names:
@@ -120,7 +120,7 @@ def rows(course: Course, assignments: list[str], missing_as_zero: bool = False) 
     for u in marking.unmarked(course, assignments):
         pending.setdefault((u.student, u.assignment), []).append(f"{u.notebook}/{u.grade_id}")
     result = []
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         for assignment in gradebook.assignments:
             if assignment.name not in assignments:
                 continue

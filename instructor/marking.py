@@ -27,7 +27,7 @@ import nbformat
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .grade import Course, GradingError, _gradebook
+from .grade import Course, GradingError, open_gradebook
 
 NOT_GRADED_YET = "not graded yet"
 
@@ -89,7 +89,7 @@ def unmarked(course: Course, assignments: list[str] | None = None) -> list[Unmar
     """Every manually graded answer of an autograded submission that has no score yet, or whose
     score was given to an answer a regrade has changed."""
     found = []
-    with _gradebook(course) as gradebook:
+    with open_gradebook(course) as gradebook:
         for assignment in gradebook.assignments:
             if assignments and assignment.name not in assignments:
                 continue

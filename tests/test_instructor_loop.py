@@ -118,7 +118,7 @@ def _git(root: Path, *args: str) -> str:
 
 def _mark_written_answers(course: grade.Course, points: dict[str, float]) -> None:
     """What formgrader does when a grader saves a score: the manual score, no longer flagged."""
-    with grade._gradebook(course) as gradebook:
+    with grade.open_gradebook(course) as gradebook:
         for student, score in points.items():
             submission = gradebook.find_submission(ASSIGNMENT, student)
             for notebook in submission.notebooks:
@@ -537,7 +537,7 @@ def _canvas_download(path: Path, files: dict[str, bytes]) -> Path:
 def _mark(course: grade.Course, assignment: str, scores: dict[str, float],
           comments: dict[str, str] | None = None) -> None:
     """What formgrader does when a grader saves a written answer's score (and comment)."""
-    with grade._gradebook(course) as gradebook:
+    with grade.open_gradebook(course) as gradebook:
         for student, score in scores.items():
             for notebook in gradebook.find_submission(assignment, student).notebooks:
                 for g in notebook.grades:
@@ -588,7 +588,7 @@ def _round_trip(tmp: Path) -> Class:
     code, output = grade.run_nbgrader(course, ["generate_assignment", TINY, "--force"])
     assert code == 0, output[-3000:]
     run.seconds["generate"] = time.time() - started
-    with grade._gradebook(course) as gradebook:  # lesson 2 released, nobody has handed it in
+    with grade.open_gradebook(course) as gradebook:  # lesson 2 released, nobody has handed it in
         gradebook.update_or_create_assignment("lesson2")
     release = nbformat.read(root / TINY / f"{TINY}.ipynb", as_version=4)
     right, wrong = "def double(x):\n    return 2 * x", "def double(x):\n    return x"

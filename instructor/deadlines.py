@@ -17,6 +17,7 @@ plug-in again to the final scores; ``export`` and ``feedback`` call it first.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -158,6 +159,20 @@ def _human(delta: dt.timedelta) -> str:
     return " ".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n) or "0m"
 
 
+@contextlib.contextmanager
+def assignment_record(course: Course, assignment: str):
+    """The open gradebook and the assignment's record in it (None when it has no such
+    assignment), for the functions below that read or change one assignment."""
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(course) as gradebook:
+        try:
+            record = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            record = None
+        yield gradebook, record
+
+
 def grace_period(course: Course) -> dt.timedelta:
     """The configured policy's grace period (none for a policy without one)."""
     return dt.timedelta(minutes=float(getattr(policy(course), "grace_minutes", 0) or 0))
@@ -166,15 +181,11 @@ def grace_period(course: Course) -> dt.timedelta:
 def lateness(course: Course, assignment: str) -> list[Lateness]:
     """Every submission's time against its due date (with extension), from the gradebook and the
     timestamp files collect wrote (the latter count for submissions not autograded yet)."""
-    from nbgrader.api import MissingEntry
-
     grace = grace_period(course)
     rows = []
-    with open_gradebook(course) as gradebook:
-        try:
-            record = gradebook.find_assignment(assignment)
-        except MissingEntry:
-            raise GradingError(f"the gradebook has no assignment {assignment!r}") from None
+    with assignment_record(course, assignment) as (gradebook, record):
+        if record is None:
+            raise GradingError(f"the gradebook has no assignment {assignment!r}")
         due = record.duedate.replace(tzinfo=dt.timezone.utc) if record.duedate else None
         submissions = {s.student_id: s for s in record.submissions}
         students = sorted(set(submissions) | {p.parent.name for p in
@@ -199,16 +210,10 @@ def lateness(course: Course, assignment: str) -> list[Lateness]:
 def still_working(course: Course, assignment: str, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime]]:
     """(student, their deadline) for every gradebook student whose deadline (the due date plus
     their extension) is still ahead: feedback now would show answers to people still working."""
-    from nbgrader.api import MissingEntry
-
     now = now or dt.datetime.now(dt.timezone.utc)
     working = []
-    with open_gradebook(course) as gradebook:
-        try:
-            record = gradebook.find_assignment(assignment)
-        except MissingEntry:
-            return working
-        if record.duedate is None:
+    with assignment_record(course, assignment) as (gradebook, record):
+        if record is None or record.duedate is None:
             return working
         due = record.duedate.replace(tzinfo=dt.timezone.utc)
         extensions = {s.student_id: s.extension for s in record.submissions if s.extension}
@@ -222,14 +227,10 @@ def still_working(course: Course, assignment: str, now: dt.datetime | None = Non
 def refresh_penalties(course: Course, assignment: str) -> list[str]:
     """Apply the course's late policy to each late notebook's current score (manual grades
     included), as nbgrader's AssignLatePenalties does at autograde time. Returns what changed."""
-    from nbgrader.api import MissingEntry
-
     plugin = policy(course)
     changes = []
-    with open_gradebook(course) as gradebook:
-        try:
-            record = gradebook.find_assignment(assignment)
-        except MissingEntry:
+    with assignment_record(course, assignment) as (gradebook, record):
+        if record is None:
             return changes
         for submission in record.submissions:
             late = submission.total_seconds_late

@@ -25,7 +25,7 @@ c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "."
 # ... with the lessons' student versions one level down, in lessons/lessonN/ (nbgrader has one
 # release folder for all assignments; instructor/layout.py explains the one hook it needs).
-from instructor.layout import use_course_layout  # noqa: E402 (needs the sys.path line above)
+from instructor.layout import use_course_layout
 
 use_course_layout()
 c.CourseDirectory.submitted_directory = "submitted"

@@ -87,7 +87,7 @@ def install(course: Path, python: Path) -> None:
         return
     print("Installing the course's packages (the first time takes a few minutes) ...", flush=True)
     result = subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check",
-                             "-r", REQUIREMENTS], cwd=course)
+                             "-r", REQUIREMENTS], cwd=course, check=False)
     if result.returncode != 0:
         raise SetupError(
             "Installing the packages failed; pip's message above says why. Check your internet "
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = jupyter_command(python, COURSE, notebook, as_root,
                                   student_settings(python.parent.parent))
-        return subprocess.run(command, cwd=COURSE).returncode
+        return subprocess.run(command, cwd=COURSE, check=False).returncode
     except KeyboardInterrupt:  # Ctrl+C is how a student stops JupyterLab: not an error
         return 0
 

@@ -34,7 +34,7 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from instructor import cli, grade  # noqa: E402
+from instructor import cli, grade
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MIX = (("perfect", 16), ("partial", 10), ("blank", 8), ("error", 5), ("loop", 1))

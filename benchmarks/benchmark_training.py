@@ -195,7 +195,7 @@ def torch_worker(samples: int, threads: int) -> None:
         if sizes not in models:
             models[sizes] = build(sizes)
             epoch(sizes, BATCH * 20)  # warm-up
-        print(_timed(lambda: epoch(sizes, len(tx))), flush=True)
+        print(_timed(lambda: epoch(sizes, len(tx))), flush=True)  # noqa: B023 (timed at once)
 
 
 def _median_ratio(numerators: list[float], denominators: list[float]) -> float:

@@ -43,7 +43,7 @@ def apply() -> None:
 
 
 def _translating_print(original, chosen: str):
-    def print(*args, sep=" ", end="\n", file=None, flush=False):  # noqa: A001 (replaces the builtin)
+    def print(*args, sep=" ", end="\n", file=None, flush=False):
         if (file is None or file is sys.stdout) and args and (sep is None or sep == " "):
             try:
                 text = " ".join(str(arg) for arg in args)

@@ -95,7 +95,7 @@ def _message_patterns(language: str) -> list[tuple[re.Pattern, str, str, str]]:
         regex = "".join(re.escape(literal[i // 2]) if i % 2 == 0 else f"(?P<{part}>.*?)"
                         for i, part in enumerate(parts))
         # The literal start and end: a cheap test that skips almost every template.
-        patterns.append((re.compile(regex, re.S), translation, literal[0], literal[-1], len(english)))
+        patterns.append((re.compile(regex, re.DOTALL), translation, literal[0], literal[-1], len(english)))
     patterns.sort(key=lambda item: -item[-1])
     return [item[:4] for item in patterns]
 

@@ -21,7 +21,7 @@ SYMBOLS = {
 SPACES = {",": "\u2009", ";": " ", ":": " ", "!": "", " ": " ", "quad": "  "}
 SUB = dict(zip("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 SUP = dict(zip("0123456789+-=()inT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿᵀ"))
-_MATH = re.compile(r"(?<!\\)\$(.*?)(?<!\\)\$", re.S)
+_MATH = re.compile(r"(?<!\\)\$(.*?)(?<!\\)\$", re.DOTALL)
 _WRAPPER = re.compile(r"\\(?:mathrm|text|mathit|mathbf|operatorname)\{([^{}]*)\}")
 _COMMAND = re.compile(r"\\([A-Za-z]+)( ?)|\\([,;:! ])")
 OPERATORS = {"ln", "log", "exp", "max", "min", "sin", "cos", "tanh"}  # keep the space after them

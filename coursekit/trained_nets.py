@@ -13,6 +13,7 @@ asked again. It holds no answer: it calls the net's own ``forward`` and counts c
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,10 +63,10 @@ def check_layers(name: str, records: Sequence[LayerRecord], n_linear: int) -> No
     check(len(linear_at) == n_linear, f"{name} must have exactly {n_linear} Linear layer(s); "
           f"it has {len(linear_at)} (its layers: {kinds}).")
     check(shapes[0][1] == 784 and shapes[-1][0] == 10
-          and all(a[0] == b[1] for a, b in zip(shapes, shapes[1:])),
+          and all(a[0] == b[1] for a, b in itertools.pairwise(shapes)),
           f"the weight shapes of {name}, {shapes}, do not lead from 784 pixels to 10 classes. "
           "W has shape (nout, nin), e.g. (128, 784) and then (10, 128).")
-    check(all(b - a >= 2 for a, b in zip(linear_at, linear_at[1:])),
+    check(all(b - a >= 2 for a, b in itertools.pairwise(linear_at)),
           f"{name} has two Linear layers with nothing between them ({kinds}). Without an "
           "activation in between they compute just one linear map: add Tanh, ReLU or Sigmoid.")
     check(kinds[-1] == "Softmax", f"{name} should end with a Softmax layer so that it outputs "

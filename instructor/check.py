@@ -57,8 +57,8 @@ class CheckResult:
         total = sum(t.points for t in self.tests)
         key = sum(t.key or 0 for t in self.tests)
         blank = sum(t.blank or 0 for t in self.tests)
-        out = [f"check {self.assignment}: answer key {key:g}/{total:g} autograded points, blank "
-               f"notebook {blank:g}/{total:g}"]
+        out = [(f"check {self.assignment}: answer key {key:g}/{total:g} autograded points, blank "
+               f"notebook {blank:g}/{total:g}")]
         if self.manual:
             out.append(f"graded by hand (not checked): {', '.join(f'{g} ({p:g})' for g, p in self.manual)}")
         width = max([len(t.grade_id) for t in self.tests] + [9])

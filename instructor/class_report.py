@@ -158,7 +158,7 @@ def answer_code(course: Course, assignment: str, student: str, handed_out: dict[
         path = course.path("submitted", student, assignment, f"{notebook}.ipynb")
         try:
             nb = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001 (an unreadable notebook has no code to compare)
+        except Exception:  # noqa: BLE001, S112 (an unreadable notebook has no code to compare)
             continue
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})

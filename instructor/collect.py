@@ -87,8 +87,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .roster import (CANVAS, LMS_NAMES, MOODLE, SAFE_ID, CollectError, Roster, Student, compact,
-                     normalise, read_roster, read_rosters, safe_id)
+from .roster import (
+    CANVAS,
+    LMS_NAMES,
+    MOODLE,
+    SAFE_ID,
+    CollectError,
+    Roster,
+    Student,
+    compact,
+    normalise,
+    read_roster,
+    read_rosters,
+    safe_id,
+)
 
 __all__ = ["CollectError", "Roster", "Student", "collect", "normalise", "read_roster", "read_rosters"]
 
@@ -172,12 +184,12 @@ def read_timestamp(folder: Path) -> dt.datetime | None:
         return None
     from nbgrader.utils import parse_utc  # nbgrader's own reading of timestamp.txt
 
-    return parse_utc(text).replace(tzinfo=dt.timezone.utc)
+    return parse_utc(text).replace(tzinfo=dt.UTC)
 
 
 def format_timestamp(moment: dt.datetime) -> str:
     """A UTC time the way nbgrader writes timestamp.txt."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
 
 @dataclass
@@ -284,16 +296,16 @@ def read_pairs(path: str | os.PathLike, header: tuple[str, str]) -> list[tuple[s
     return pairs
 
 
-def parse_time(text: str, zone: dt.tzinfo = dt.timezone.utc) -> dt.datetime:
+def parse_time(text: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
     """An ISO 8601 time; without an offset it is read in ``zone``."""
     try:
-        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-11-20T23:59:00+01:00") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
-def read_times(path: str | os.PathLike, zone: dt.tzinfo = dt.timezone.utc) -> dict[str, dt.datetime]:
+def read_times(path: str | os.PathLike, zone: dt.tzinfo = dt.UTC) -> dict[str, dt.datetime]:
     """``key,submitted_at`` lines: the submission time of a file (name or path) or a student."""
     times = {}
     for key, text in read_pairs(path, ("key", "submitted_at")):
@@ -495,7 +507,7 @@ class Times:
             return None, "Moodle's download has no hand-in times (its grading worksheet has)"
         if not self.file_times_real:
             return None, "every file of the download carries the same time"
-        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc), "file time"
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC), "file time"
 
 
 def collect(source: str | os.PathLike, assignment: str, course: str | os.PathLike = ".",
@@ -626,8 +638,8 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
         if len(people) > 1:  # two LMS users matched one student by name: never one submission
             who = ", ".join(f"{LMS_NAMES[lms]} {i}" for lms, i in sorted(people))
             for _, relative, _, _ in files:
-                result.unmapped.append((relative, f"files of different LMS users ({who}) fit {student}; "
-                                                  "none was guessed: map them with --map"))
+                result.unmapped.append((relative, (f"files of different LMS users ({who}) fit {student}; "
+                                                  "none was guessed: map them with --map")))
             continue
         dated = [(*when.of(p, r, student, i), p, r, i) for p, r, i, _ in files]
         if len(dated) > 1:
@@ -645,10 +657,10 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
         mapped = any(how == MAPPED for _, r, _, how in files if r == relative)
         held = read_lms_info(folder).identity
         if held and info.identity and held != info.identity and not mapped:
-            result.unmapped.append((relative, f"{student}'s submission in place is {LMS_NAMES[held[0]]} "
+            result.unmapped.append((relative, (f"{student}'s submission in place is {LMS_NAMES[held[0]]} "
                                               f"{held[1]}'s, this file is {LMS_NAMES[info.identity[0]]} "
                                               f"{info.identity[1]}'s: it replaces no other student's work "
-                                              "(fix the roster, or map it with --map)"))
+                                              "(fix the roster, or map it with --map)")))
             continue
         if destination.exists():
             if destination.read_bytes() == path.read_bytes():
@@ -680,8 +692,8 @@ def _collect_from(root: Path, notebooks: list[str], assignment: str, course: Pat
 
     anonymous = [s for s, _ in planned if s.startswith("anon_")]
     if anonymous and len(anonymous) == len(planned):  # nobody on the roster can be told missing
-        result.notes.append(("-", "Canvas's anonymous grading: submissions are kept under their "
-                                  "anonymous ids (anon_...), matched with no roster student"))
+        result.notes.append(("-", ("Canvas's anonymous grading: submissions are kept under their "
+                                  "anonymous ids (anon_...), matched with no roster student")))
     elif roster:
         found = {student for student, _ in planned}
         submitted = course / "submitted"

@@ -82,7 +82,7 @@ def parse_duration(text: str) -> dt.timedelta:
 
 def _naive_utc(moment: dt.datetime) -> dt.datetime:
     """nbgrader keeps times as naive UTC."""
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def set_due_date(course: Course, assignment: str, due: dt.datetime) -> None:
@@ -183,10 +183,10 @@ def lateness(course: Course, assignment: str) -> list[Lateness]:
     timestamp files collect wrote (the latter count for submissions not autograded yet)."""
     grace = grace_period(course)
     rows = []
-    with assignment_record(course, assignment) as (gradebook, record):
+    with assignment_record(course, assignment) as (_gradebook, record):
         if record is None:
             raise GradingError(f"the gradebook has no assignment {assignment!r}")
-        due = record.duedate.replace(tzinfo=dt.timezone.utc) if record.duedate else None
+        due = record.duedate.replace(tzinfo=dt.UTC) if record.duedate else None
         submissions = {s.student_id: s for s in record.submissions}
         students = sorted(set(submissions) | {p.parent.name for p in
                                               course.path("submitted").glob(f"*/{assignment}")})
@@ -210,12 +210,12 @@ def lateness(course: Course, assignment: str) -> list[Lateness]:
 def still_working(course: Course, assignment: str, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime]]:
     """(student, their deadline) for every gradebook student whose deadline (the due date plus
     their extension) is still ahead: feedback now would show answers to people still working."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     working = []
     with assignment_record(course, assignment) as (gradebook, record):
         if record is None or record.duedate is None:
             return working
-        due = record.duedate.replace(tzinfo=dt.timezone.utc)
+        due = record.duedate.replace(tzinfo=dt.UTC)
         extensions = {s.student_id: s.extension for s in record.submissions if s.extension}
         for student in gradebook.students:
             deadline = due + extensions.get(student.id, dt.timedelta(0))

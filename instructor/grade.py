@@ -100,7 +100,7 @@ def run_nbgrader(course: Course, args: list[str], log_path: Path | None = None) 
 
 def start_nbgrader(course: Course, args: list[str]) -> subprocess.Popen:
     """Start one nbgrader command in the course folder (its output collected in a file)."""
-    output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed by finish_nbgrader)
     process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course.root,
                                env=nbgrader_env(), stdout=output, stderr=subprocess.STDOUT, text=True)
     process.output_file = output  # type: ignore[attr-defined]

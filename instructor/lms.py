@@ -307,7 +307,7 @@ def write_moodle_worksheet(path: Path, table: list[Row], roster: list[collect.St
                 warnings.append(f"{r.student}: Participant {participant} is not in Moodle's worksheet "
                                 f"{worksheet.path}: left out")
             return warnings
-        stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow(WORKSHEET)
         for participant, r in sorted(grades.items(), key=lambda item: item[1].student):
             writer.writerow([f"Participant {participant}", f"{r.first_name} {r.last_name}".strip() or r.student,

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .grade import Course, GradingError, open_gradebook

@@ -36,7 +36,6 @@ import nbformat
 
 from . import execution, sandbox
 
-
 RUNNING = "RUNNING"  # in the results folder while workers may still add results
 
 
@@ -131,7 +130,8 @@ def run_tasks(tasks: Iterable[execution.Task], *, jobs: int = 1, scheduler: str 
     tasks = iter(tasks)
     try:
         if scheduler:
-            from distributed import Client, as_completed as dask_completed
+            from distributed import Client
+            from distributed import as_completed as dask_completed
 
             with Client(scheduler, timeout="30s") as client:
                 for task in tasks:

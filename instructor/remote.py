@@ -27,7 +27,8 @@ import select
 import struct
 import time
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -182,7 +183,7 @@ def _blob_to_array(data: dict[str, Any], blobs: list[bytearray]) -> np.ndarray:
 class Proxy:
     """A handle to an object of the other side. Operations are requests; identity is local."""
 
-    __slots__ = ("_endpoint", "_handle", "_remote_type", "_methods", "__weakref__")
+    __slots__ = ("__weakref__", "_endpoint", "_handle", "_methods", "_remote_type")
 
     def __init__(self, endpoint: Endpoint, handle: int, remote_type: str) -> None:
         object.__setattr__(self, "_endpoint", endpoint)
@@ -262,7 +263,7 @@ class Proxy:
 class RemoteMethod:
     """``proxy.method``: looked up on the other side when called (one request per call)."""
 
-    __slots__ = ("owner", "name")
+    __slots__ = ("name", "owner")
 
     def __init__(self, owner: Proxy, name: str) -> None:
         self.owner, self.name = owner, name
@@ -398,8 +399,9 @@ class Endpoint:
                 return {"sl": [self.encode(v, blobs, depth + 1) for v in (value.start, value.stop, value.step)]}
             if value is Ellipsis:
                 return {"el": 1}
-            if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
-                if inline_arrays or self.inline_array_bytes is None or value.nbytes <= self.inline_array_bytes:
+            small = inline_arrays or self.inline_array_bytes is None
+            if isinstance(value, np.ndarray) and value.dtype.kind in "biufc" and (
+                    small or value.nbytes <= self.inline_array_bytes):
                     encoded = _array_to_blob(value.view(np.ndarray), blobs)
                     if self.array_handles and kind is np.ndarray:
                         encoded["h"] = self._export(value)
@@ -609,13 +611,13 @@ class Endpoint:
             out_blobs: list[bytes] = []
             encoded = self.encode(result, out_blobs, inline_arrays=op not in ("namespace",))
             answer = {"value": encoded}
-        except BaseException as error:  # noqa: BLE001 (everything goes back to the caller)
+        except BaseException as error:
             if isinstance(error, ProtocolError):
                 raise
             answer, out_blobs = {"error": describe_error(error)}, []
         try:
             answer["writeback"] = self._changed_arguments(out_blobs)
-        except Exception:  # noqa: BLE001 (a broken argument is not worth losing the answer)
+        except Exception:  # noqa: BLE001, S110 (a broken argument is not worth losing the answer)
             pass
         write_message(self.write_fd, answer, out_blobs)
 

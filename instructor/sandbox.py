@@ -33,6 +33,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from . import remote, seccomp
 
@@ -109,7 +110,7 @@ def _toolkit_dir(package: str = "coursekit") -> Path | None:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0]).resolve()
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 def _read_only_paths() -> list[str]:
@@ -393,7 +394,7 @@ class Sandbox:
         self.stopped: str | None = None  # why the sandbox was stopped early
         self.memory_watch: MemoryWatch | None = None
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

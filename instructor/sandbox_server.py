@@ -34,13 +34,13 @@ _sink = os.open(os.path.join(os.environ.get("TMPDIR", "/tmp"), "fd-output.txt"),
 os.dup2(_sink, 1)
 os.dup2(_sink, 2)
 
-import remote  # noqa: E402 (after the file descriptors are safe)
-from IPython.core.displayhook import DisplayHook  # noqa: E402
-from IPython.core.display_trap import DisplayTrap  # noqa: E402
-from IPython.core.displaypub import DisplayPublisher  # noqa: E402
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+import remote
+from IPython.core.display_trap import DisplayTrap
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
 
-MAX_CELL_OUTPUT = int(os.environ.get("GRADER_MAX_CELL_OUTPUT", 1_000_000))  # characters
+MAX_CELL_OUTPUT = int(os.environ.get("GRADER_MAX_CELL_OUTPUT", "1000000"))  # characters
 
 
 class CellTimeoutError(Exception):

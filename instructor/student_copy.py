@@ -243,7 +243,7 @@ def student_pyproject(pyproject: str) -> str:
 
 def _git(destination: Path, *args: str) -> str:
     try:
-        result = subprocess.run(["git", *args], cwd=destination, capture_output=True, text=True)
+        result = subprocess.run(["git", *args], cwd=destination, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise StudentCopyError("git is not installed; it is needed to make the copy a repository.") from None
     if result.returncode != 0:
@@ -263,7 +263,7 @@ def _commit(destination: Path, message: str) -> str:
 
 def _git_config(key: str) -> str:
     try:
-        result = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True)
+        result = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True, check=False)
     except FileNotFoundError:
         return ""
     return result.stdout.strip()

@@ -472,10 +472,10 @@ BOX_DRAWING = re.compile(r"[\u2500-\u257F]")
 #: র then virama then য at the start of a word is a transliterated "ry" sound (র‍্যান্ডম):
 #: without the zero-width joiner after র it renders as a reph on য ("র্যান্ডম").
 RA_YA_WITHOUT_JOINER = re.compile(r"(?<![\u0980-\u09FF\u200D])\u09B0\u09CD\u09AF")
-CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
-FENCED_CODE = re.compile(r"^```.*?^```", re.S | re.M)
-DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
-INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$", re.S)
+CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+FENCED_CODE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$", re.DOTALL)
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)[^)]*\)")
 HTML_TAG = re.compile(r"<[^>]+>")
 URL = re.compile(r"https?://\S+")
@@ -621,15 +621,15 @@ def check_file(root: Path, translated: Path) -> list[str]:
     text = translated.read_text(encoding="utf-8")
     header = HEADER.match(text)
     if header is None:
-        return [f"{translated.name}: the first line must be `<!-- translation of PATH, sha256 "
-                "HASH -->` (the first 12 hex digits of the English file's sha256)"]
+        return [(f"{translated.name}: the first line must be `<!-- translation of PATH, sha256 "
+                "HASH -->` (the first 12 hex digits of the English file's sha256)")]
     english_path = root / header.group(1)
     if not english_path.is_file():
         return [f"{translated.name}: {header.group(1)} does not exist"]
     english = english_path.read_bytes()
     if hashlib.sha256(english).hexdigest()[:12] != header.group(2):
-        return [f"{translated.name}: stale, {header.group(1)} changed since it was translated "
-                "(revise the translation, then update the hash in its first line)"]
+        return [(f"{translated.name}: stale, {header.group(1)} changed since it was translated "
+                "(revise the translation, then update the hash in its first line)")]
     return [f"{translated.name}: {p}" for p in problems_of(english.decode("utf-8"), text[header.end():])]
 
 

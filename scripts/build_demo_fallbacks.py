@@ -31,7 +31,7 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO))
-from apply_student_path import DEMO_MAGIC, LESSONS, find_notebooks  # noqa: E402
+from apply_student_path import DEMO_MAGIC, LESSONS, find_notebooks
 
 OUT = REPO / "coursekit" / "data" / "demo_outputs"
 MAX_WIDTH = 720  # pixels: enough to read a plot, small enough to ship

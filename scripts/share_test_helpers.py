@@ -29,7 +29,7 @@ HIDDEN = "### BEGIN HIDDEN TESTS\n"
 
 def remove_function(source: str, name: str) -> str:
     """Remove the top-level ``def name(...)`` or ``class name`` block and the blank lines after it."""
-    pattern = re.compile(rf"^(def|class) {name}\b.*?(?=^\S)", re.S | re.M)
+    pattern = re.compile(rf"^(def|class) {name}\b.*?(?=^\S)", re.DOTALL | re.MULTILINE)
     return pattern.sub("", source, count=1)
 
 
@@ -44,7 +44,7 @@ def add_import(source: str, line: str, hidden: bool = False) -> str:
 
 def import_from_grading(source: str, name: str) -> str:
     """Add ``name`` to the cell's ``from coursekit.grading import ...`` line."""
-    first = re.search(r"^from coursekit\.grading import (.*)$", source, re.M)
+    first = re.search(r"^from coursekit\.grading import (.*)$", source, re.MULTILINE)
     names = [imported.strip() for imported in first.group(1).split(",")]
     if name in names:
         return source
@@ -72,16 +72,16 @@ def rename_calls(source: str, old: str, new: str, extra: str = "") -> str:
 def shared_agrees(helper: str, extra: str = "") -> Callable[[str], str]:
     """A pasted ``helper(actual, expected)`` predicate becomes ``coursekit.grading.agrees``."""
     def change(source: str) -> str:
-        if not re.search(rf"^def {helper}\(", source, re.M):
+        if not re.search(rf"^def {helper}\(", source, re.MULTILINE):
             return source
         return import_from_grading(rename_calls(remove_function(source, helper), helper, "agrees", extra), "agrees")
     return change
 
 
 def shared_numeric_gradient(source: str) -> str:
-    if not re.search(r"^def numeric_gradient\(", source, re.M):
+    if not re.search(r"^def numeric_gradient\(", source, re.MULTILINE):
         return source
-    step = re.search(r"^def numeric_gradient\(f, x, h=([^)]+)\)", source, re.M).group(1)
+    step = re.search(r"^def numeric_gradient\(f, x, h=([^)]+)\)", source, re.MULTILINE).group(1)
     source = remove_function(source, "numeric_gradient")
     if step != "1e-6":
         source = rename_calls(source, "numeric_gradient", "numeric_gradient", f", h={step}")
@@ -89,7 +89,7 @@ def shared_numeric_gradient(source: str) -> str:
 
 
 def shared_stand_ins(source: str) -> str:
-    if not re.search(r"^class (Shift|Scale)\b", source, re.M):
+    if not re.search(r"^class (Shift|Scale)\b", source, re.MULTILINE):
         return source
     source = remove_function(remove_function(source, "Shift"), "Scale")
     # net-update's Scale(s, ds) gives the gradient by hand; the shared Scale takes it as ds=.
@@ -97,7 +97,7 @@ def shared_stand_ins(source: str) -> str:
     source = source.replace("Scale(rng.normal(size=(1, 3)), rng.normal(size=(1, 3)))",
                             "Scale(rng.normal(size=(1, 3)), ds=rng.normal(size=(1, 3)))")
     return re.sub(r"^(from coursekit\.grading import .*\n)", r"\1from coursekit.stand_ins import Scale, Shift\n",
-                  source, count=1, flags=re.M)
+                  source, count=1, flags=re.MULTILINE)
 
 
 def chain(*changes: Callable[[str], str]) -> Callable[[str], str]:
@@ -124,20 +124,20 @@ def replace_once(text: str, replacements: list[tuple[str, str]]) -> str:
 
 
 def softmax_forward(source: str) -> str:
-    if not re.search(r"^def reference_softmax\(", source, re.M):
+    if not re.search(r"^def reference_softmax\(", source, re.MULTILINE):
         return source
     visible, hidden = without_reference_softmax(source)
     visible = replace_once(visible, [
         ("z = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5], [-1.0, 4.0, 0.0]])\n",
-         "# Scores built from known probabilities, softmax(log p + c) = p: the expected answer is exact.\n"
+         ("# Scores built from known probabilities, softmax(log p + c) = p: the expected answer is exact.\n"
          "expected = np.array([[0.1, 0.2, 0.7], [1 / 3, 1 / 3, 1 / 3], [0.05, 0.9, 0.05]])\n"
-         "z = scores_for(expected, [1.0, 0.5, -1.0])\n"),
+         "z = scores_for(expected, [1.0, 0.5, -1.0])\n")),
         ('check_close(p, reference_softmax(z), "Softmax.forward(z)",',
          'check_close(p, expected, "Softmax.forward(z)",'),
         ('check_close(softmax.p, reference_softmax(z), "self.p after', 'check_close(softmax.p, expected, "self.p after'),
         ("z = np.array([[0.0, 1.0, 2.0, 3.0], [3.0, 2.0, 1.0, 0.0]])\n",
-         "expected = np.array([[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]])\n"
-         "z = scores_for(expected, [0.0, 3.0])\n"),
+         ("expected = np.array([[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]])\n"
+         "z = scores_for(expected, [0.0, 3.0])\n")),
         ('check_close(p, reference_softmax(z), "Softmax.forward on a (2, 4) batch")',
          'check_close(p, expected, "Softmax.forward on a (2, 4) batch")'),
         ("big = np.array([[1000.0, 1001.0, 1002.0]])\n",
@@ -152,25 +152,25 @@ def softmax_forward(source: str) -> str:
 
 
 def softmax_backward(source: str) -> str:
-    if not re.search(r"^def reference_softmax\(", source, re.M):
+    if not re.search(r"^def reference_softmax\(", source, re.MULTILINE):
         return source
     visible, hidden = without_reference_softmax(source)
     visible = replace_once(visible, [
         ('def softmax_layer_holding(z):\n    """A Softmax whose cache holds the right probabilities, even if forward is unfinished."""',
          'def softmax_layer_holding(z, p):\n    """A Softmax whose cache holds the right probabilities p of z, even if forward is unfinished."""'),
         ("    layer.p = reference_softmax(z)\n", "    layer.p = np.array(p, dtype=float)\n"),
-        ("z = rng.normal(size=(4, 4))      # square, so that a missing keepdims gives wrong numbers\n"
-         "g = rng.normal(size=(4, 4))\np = reference_softmax(z)\n",
-         "p = rng.uniform(0.05, 1.0, size=(4, 4))   # square, so that a missing keepdims gives wrong numbers\n"
+        (("z = rng.normal(size=(4, 4))      # square, so that a missing keepdims gives wrong numbers\n"
+         "g = rng.normal(size=(4, 4))\np = reference_softmax(z)\n"),
+         ("p = rng.uniform(0.05, 1.0, size=(4, 4))   # square, so that a missing keepdims gives wrong numbers\n"
          "p = p / p.sum(axis=1, keepdims=True)\nz = scores_for(p, rng.normal(size=4))\n"
-         "g = rng.normal(size=(4, 4))\n"),
+         "g = rng.normal(size=(4, 4))\n")),
         ("    grad = softmax_layer_holding(z).backward(g.copy())\ncheck(grad is not None",
          "    grad = softmax_layer_holding(z, p).backward(g.copy())\ncheck(grad is not None"),
-        ("z = rng.normal(size=(2, 5))\ng = np.zeros((2, 5)); g[0, 1] = -2.0; g[1, 4] = -0.5\np = reference_softmax(z)\n"
-         "with quiet():\n    grad = softmax_layer_holding(z).backward(g.copy())\n",
-         "p = np.array([[0.1, 0.3, 0.2, 0.25, 0.15], [0.05, 0.05, 0.4, 0.1, 0.4]])\nz = scores_for(p, [0.5, -2.0])\n"
+        (("z = rng.normal(size=(2, 5))\ng = np.zeros((2, 5)); g[0, 1] = -2.0; g[1, 4] = -0.5\np = reference_softmax(z)\n"
+         "with quiet():\n    grad = softmax_layer_holding(z).backward(g.copy())\n"),
+         ("p = np.array([[0.1, 0.3, 0.2, 0.25, 0.15], [0.05, 0.05, 0.4, 0.1, 0.4]])\nz = scores_for(p, [0.5, -2.0])\n"
          "g = np.zeros((2, 5)); g[0, 1] = -2.0; g[1, 4] = -0.5\n"
-         "with quiet():\n    grad = softmax_layer_holding(z, p).backward(g.copy())\n"),
+         "with quiet():\n    grad = softmax_layer_holding(z, p).backward(g.copy())\n")),
     ])
     assert "reference_softmax" not in visible
     hidden = hidden.replace("softmax_layer_holding(z).backward", "softmax_layer_holding(z, reference_softmax(z)).backward")
@@ -207,14 +207,14 @@ def lab_activations(source: str) -> str:
     source = remove_function(remove_function(source, "_forward_from_weights"), "_check_honest_forward")
     source = source.replace(LAB_IMPORTS_OLD, LAB_IMPORTS_NEW)
     source = replace_once(source, [
-        ("    _net, _ = _evaluate_net(f\"activation_nets['{_name}']\", n_linear=2, min_accuracy=0.5,\n"
-         "                            n_digits=200, net=activation_nets[_name])\n",
-         "    _net = check_trained_net(f\"activation_nets['{_name}']\", n_linear=2, min_accuracy=0.85,\n"
-         "                             net=activation_nets[_name])\n"),
-        ("    _label = f\"activation_nets['{_name}']\"\n"
+        (("    _net, _ = _evaluate_net(f\"activation_nets['{_name}']\", n_linear=2, min_accuracy=0.5,\n"
+         "                            n_digits=200, net=activation_nets[_name])\n"),
+         ("    _net = check_trained_net(f\"activation_nets['{_name}']\", n_linear=2, min_accuracy=0.85,\n"
+         "                             net=activation_nets[_name])\n")),
+        (("    _label = f\"activation_nets['{_name}']\"\n"
          "    _net, _probabilities = _evaluate_net(_label, n_linear=2, min_accuracy=0.85, n_digits=2000,\n"
          "                                         net=activation_nets[_name])\n"
-         "    _check_honest_forward(_label, _net, _probabilities)\n",
+         "    _check_honest_forward(_label, _net, _probabilities)\n"),
          "    check_honest_forward(f\"activation_nets['{_name}']\", activation_nets[_name])\n"),
     ])
     return add_import(source, "from graders.lab import check_honest_forward", hidden=True)
@@ -252,7 +252,7 @@ CHANGES: dict[tuple[str, str], Callable[[str], str]] = {
 
 def numerical_gradient_agrees(source: str) -> str:
     """lesson 3's numerical-gradient test compared with atol=1e-9 by default."""
-    if not re.search(r"^def agrees\(", source, re.M):
+    if not re.search(r"^def agrees\(", source, re.MULTILINE):
         return source
     source = remove_function(source, "agrees")
     for old in ("agrees(grad, 3 * x ** 2 + 3 * x * h + h ** 2)", "agrees(grad, 2 * expected)"):

@@ -13,9 +13,18 @@ One concept per file, in the order the course teaches them: ``checks`` (provided
 from .gradient_check import numerical_gradient, relative_error
 from .gradient_descent import gradient_descent_step, iterate_minibatches
 from .layers import Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
-from .losses import (CrossEntropyLoss, SquaredErrorLoss, absolute_error, absolute_error_grad,
-                     cross_entropy, logistic_loss, softmax, squared_error, squared_error_grad,
-                     zero_one_loss)
+from .losses import (
+                     CrossEntropyLoss,
+                     SquaredErrorLoss,
+                     absolute_error,
+                     absolute_error_grad,
+                     cross_entropy,
+                     logistic_loss,
+                     softmax,
+                     squared_error,
+                     squared_error_grad,
+                     zero_one_loss,
+)
 from .mlp import make_mlp
 from .net import Net
 from .perceptron import perceptron_forward, perceptron_gradients, predict_classes, train_perceptron

@@ -7,8 +7,14 @@ nbgrader's.
 
 import numpy as np
 
-from .checks import (as_binary_problem, as_matching_arrays, as_probabilities_and_labels,
-                     as_score_matrix, as_scores_and_labels, check_probabilities_and_labels)
+from .checks import (
+    as_binary_problem,
+    as_matching_arrays,
+    as_probabilities_and_labels,
+    as_score_matrix,
+    as_scores_and_labels,
+    check_probabilities_and_labels,
+)
 
 
 def absolute_error(prediction, target):

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def readme_command(marker: str, root: Path = ROOT, readme: str = "README.md") -> str:
     text = (root / readme).read_text(encoding="utf-8")
-    match = re.search(rf"<!-- {marker} -->\n```\w*\n(.+?)\n```", text, re.S)
+    match = re.search(rf"<!-- {marker} -->\n```\w*\n(.+?)\n```", text, re.DOTALL)
     assert match, f"{readme} lost the code block after <!-- {marker} -->"
     return match.group(1)
 

@@ -105,9 +105,9 @@ def test_a_bengali_figure_renders_without_missing_glyphs_and_warns_without_the_f
     """A figure with a Bengali title, axis labels and legend renders to PNG with every warning
     an error once the font is set up; the same figure with Matplotlib's default font warns of
     missing glyphs (so the first half is not vacuous)."""
-    with matplotlib.rc_context({"font.family": DEFAULT_FAMILY}):
-        with pytest.warns(UserWarning, match=MISSING_GLYPH):
-            _bengali_figure().savefig(io.BytesIO(), format="png")
+    with matplotlib.rc_context({"font.family": DEFAULT_FAMILY}), \
+            pytest.warns(UserWarning, match=MISSING_GLYPH):
+        _bengali_figure().savefig(io.BytesIO(), format="png")
 
     use_bengali_font()
     png = io.BytesIO()

@@ -95,8 +95,8 @@ def test_one_autograde_gives_both_editions_the_same_marks(graded):
     scores = {s: (r["status"], float(r["score"]), float(r["max_score"]))
               for s, r in graded.report.items()}
     full, zero = ("graded", graded.points, graded.points), ("graded", 0.0, graded.points)
-    assert {s: v for s, v in scores.items() if s != "slip_bn"} == dict(
-        perfect_en=full, perfect_bn=full, blank_en=zero, blank_bn=zero), output
+    assert {s: v for s, v in scores.items() if s != "slip_bn"} == {
+        "perfect_en": full, "perfect_bn": full, "blank_en": zero, "blank_bn": zero}, output
     assert 0 < scores["slip_bn"][1] < graded.points, scores["slip_bn"]
 
 

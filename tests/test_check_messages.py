@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from notebook_course import grade_id, read_notebook, source_notebooks
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from notebook_course import student_notebooks
 
 from coursekit.demos import recordings, why_it_failed
-from notebook_course import student_notebooks
 
 
 def raised_by(function) -> BaseException:
@@ -99,7 +99,6 @@ def test_running_a_set_up_cell_again_prints_nothing(capsys):
     """The lessons load the %%demo magic with %reload_ext: %load_ext would answer a second run
     with 'The coursekit.demos extension is already loaded'."""
     from IPython.core.interactiveshell import InteractiveShell
-
     from notebook_course import SOURCE, read_notebook
 
     shell = InteractiveShell.instance()

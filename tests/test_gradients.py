@@ -17,9 +17,9 @@ from solutions import (
     Tanh,
     absolute_error,
     absolute_error_grad,
-    relative_error,
     cross_entropy,
     logistic_loss,
+    relative_error,
     squared_error,
     squared_error_grad,
 )

@@ -36,11 +36,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tiny_assignment import (
+    ASSIGNMENT,
+    NOTEBOOK,
+    PERFECT_MARK,
+    POINTS,
+    REPO,
+    SENTINEL,
+    cli_run,
+    perfect_submission,
+    source_notebook,
+)
 
 from instructor import grade, sandbox
-
-from tiny_assignment import (ASSIGNMENT, NOTEBOOK, PERFECT_MARK, POINTS, REPO, SENTINEL, cli_run,
-                             perfect_submission, source_notebook)
 
 SECRET = "INSTRUCTOR-SECRET-93B1"  # only in the grader's environment
 
@@ -52,9 +60,9 @@ def _attacks(course: Path, port: int) -> dict[str, dict]:
     toolkit = REPO / "coursekit" / "grading.py"
     return {
         "hooks": {"cells": [
-            "import sys\nsys.excepthook = lambda *args: None\n"
+            ("import sys\nsys.excepthook = lambda *args: None\n"
             "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
-            "get_ipython().events.register('post_run_cell', lambda result: setattr(result, 'error_in_exec', None))"]},
+            "get_ipython().events.register('post_run_cell', lambda result: setattr(result, 'error_in_exec', None))")]},
         "transformers": {"cells": [
             "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"]},
         "frames_gc": {"answer": (
@@ -67,14 +75,14 @@ def _attacks(course: Path, port: int) -> dict[str, dict]:
             "        return found if found is not None else (same[-1] if same else x)\n\n"
             "def safe_log(x):\n    frame = sys._getframe(1)\n    return frame.f_globals.get('expected')\n")},
         "rebinding": {"cells": [
-            "import builtins, sys, types\nimport coursekit.grading as grading\n"
+            ("import builtins, sys, types\nimport coursekit.grading as grading\n"
             "check = check_close = check_raises = lambda *args, **kwargs: None\n"
             "abs = lambda value: 0.0\nbuiltins.abs = abs\nbuiltins.isinstance = lambda *args: True\n"
             "for name in ('check', 'check_close', 'check_raises', 'check_untampered'):\n"
             "    setattr(grading, name, lambda *args, **kwargs: None)\n"
             "np.allclose = lambda *args, **kwargs: True\nnp.testing.assert_allclose = print\n"
             "sys.modules['coursekit.grading'] = types.ModuleType('fake')\n"
-            "float = lambda value: 3.0"]},
+            "float = lambda value: 3.0")]},
         "forged_comparisons": {"answer": (
             "class Always:\n    def __eq__(self, other): return True\n"
             "    def __ne__(self, other): return False\n    def __lt__(self, other): return True\n"
@@ -85,7 +93,7 @@ def _attacks(course: Path, port: int) -> dict[str, dict]:
             "    def forward(self, x): return Always()\n\ndef safe_log(x):\n"
             "    raise ValueError('anything')\n")},
         "file_access": {"cells": [
-            "import glob, os\nfound = []\n"
+            ("import glob, os\nfound = []\n"
             f"for path in [{str(gradebook)!r}, {str(perfect)!r}, {str(course / 'nbgrader_config.py')!r},\n"
             f"             {str(course / 'source' / ASSIGNMENT / (NOTEBOOK + '.ipynb'))!r}, '/root/.bashrc',\n"
             "             '/proc/1/environ', '/proc/self/environ', '../../../gradebook.db']:\n"
@@ -94,55 +102,55 @@ def _attacks(course: Path, port: int) -> dict[str, dict]:
             "for fd in range(3, 64):\n    try:\n        found.append(os.pread(fd, 100000, 0).decode(errors='replace'))\n"
             "    except OSError:\n        pass\n"
             "found.append(' '.join(glob.glob('/**/*.db', recursive=True)[:50]))\n"
-            "print('\\n'.join(found))"]},
+            "print('\\n'.join(found))")]},
         "sql_attach": {"cells": [
-            "import sqlite3\ndb = sqlite3.connect(':memory:')\n"
+            ("import sqlite3\ndb = sqlite3.connect(':memory:')\n"
             f"db.execute(\"ATTACH DATABASE '{gradebook}' AS book\")\n"
-            "db.execute('DELETE FROM book.grade')\ndb.commit()"]},
+            "db.execute('DELETE FROM book.grade')\ndb.commit()")]},
         "processes": {"cells": [
-            "import os, subprocess, time\n"
+            ("import os, subprocess, time\n"
             "subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
-            "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(300)\n    os._exit(0)\n"]},
+            "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(300)\n    os._exit(0)\n")]},
         "startup_files": {"cells": [
-            "import os\nfrom pathlib import Path\n"
+            ("import os\nfrom pathlib import Path\n"
             "startup = Path(get_ipython().profile_dir.startup_dir)\nstartup.mkdir(parents=True, exist_ok=True)\n"
             "(startup / '00-evil.py').write_text('raise SystemExit')\n"
             f"for path in [{str(site / 'zz_evil.pth')!r}, {str(site / 'sitecustomize.py')!r},\n"
             f"             {str(toolkit)!r}, {str(course / 'nbgrader_config.py')!r},\n"
             f"             {str(Path.home() / '.bashrc')!r}]:\n"
             "    try:\n        with open(path, 'a') as handle:\n            handle.write('\\nimport os; os.system(\"true\")\\n')\n"
-            "    except OSError as error:\n        print(path, error)"]},
+            "    except OSError as error:\n        print(path, error)")]},
         "memory_bomb": {"cells": [
-            "blocks = []\ntry:\n    while True:\n        blocks.append(np.ones(2**25))\n"
-            "except MemoryError:\n    print('stopped at', len(blocks) * 256, 'MiB')\nhuge = bytearray(2**40)"]},
+            ("blocks = []\ntry:\n    while True:\n        blocks.append(np.ones(2**25))\n"
+            "except MemoryError:\n    print('stopped at', len(blocks) * 256, 'MiB')\nhuge = bytearray(2**40)")]},
         "process_bomb": {"cells": [
-            "import os, time\nchildren = 0\ntry:\n    for _ in range(2000):\n"
+            ("import os, time\nchildren = 0\ntry:\n    for _ in range(2000):\n"
             "        if os.fork() == 0:\n            time.sleep(120)\n            os._exit(0)\n"
-            "        children += 1\nexcept OSError as error:\n    print('stopped after', children, error)"]},
+            "        children += 1\nexcept OSError as error:\n    print('stopped after', children, error)")]},
         "network": {"cells": [
-            "import socket\nfor address in [('127.0.0.1', %d), ('pypi.org', 443)]:\n"
+            (f"import socket\nfor address in [('127.0.0.1', {port}), ('pypi.org', 443)]:\n"
             "    try:\n        socket.create_connection(address, timeout=3).sendall(b'LEAK')\n"
-            "        print('connected', address)\n    except OSError as error:\n        print(address, error)" % port]},
+            "        print('connected', address)\n    except OSError as error:\n        print(address, error)")]},
         "environment": {"cells": ["import os\nprint(dict(os.environ))"]},
         "metadata_forgery": {"edit": "forge"},
         "html_js": {"cells": [
-            "from IPython.display import HTML, Javascript, display\n"
+            ("from IPython.display import HTML, Javascript, display\n"
             "display(HTML('<script>alert(\"xss-1\")</script><img src=x onerror=alert(\"xss-2\")>'))\n"
-            "display(Javascript('alert(\"xss-3\")'))"], "markdown": (
+            "display(Javascript('alert(\"xss-3\")'))")], "markdown": (
             "<script>alert('xss-4')</script>\n<a href=\"javascript:alert('xss-5')\">click</a>")},
         "kill_grader": {"cells": [
-            "import os, signal\nfor pid in (os.getppid(), 1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
-            "    except OSError as error:\n        print(pid, error)\nos.kill(-1, signal.SIGKILL)"]},
+            ("import os, signal\nfor pid in (os.getppid(), 1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
+            "    except OSError as error:\n        print(pid, error)\nos.kill(-1, signal.SIGKILL)")]},
         "timer_defeat": {"cells": [
-            "import signal\nsignal.signal(signal.SIGPROF, signal.SIG_IGN)\n"
-            "signal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"]},
+            ("import signal\nsignal.signal(signal.SIGPROF, signal.SIG_IGN)\n"
+            "signal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass")]},
         "output_flood": {"cells": ["print('x' * 20_000_000)\nfor _ in range(100000):\n    print('line')"]},
         "protocol_forgery": {"cells": [
-            "import json, os, struct\n"
+            ("import json, os, struct\n"
             "message = json.dumps({'value': {'s': 'ok'}}).encode()\n"
             "for fd in (3, 4):\n    try:\n        os.write(fd, struct.pack('>II', len(message), 0) + message)\n"
             "    except OSError:\n        pass\n"
-            "os.write(4, b'\\xff' * 64)"]},
+            "os.write(4, b'\\xff' * 64)")]},
     }
 
 

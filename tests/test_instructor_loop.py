@@ -52,14 +52,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from browser import CHROMIUM, MISSING, launch, stop
-from instructor import cli, class_report, collect, deadlines, grade, lms
+
+from instructor import class_report, cli, collect, deadlines, grade, lms
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 ASSIGNMENT, NOTEBOOK = "lab", "mnist_lab"
-DUE = dt.datetime(2026, 11, 20, 23, 59, tzinfo=dt.timezone.utc)
+DUE = dt.datetime(2026, 11, 20, 23, 59, tzinfo=dt.UTC)
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 ROSTER = ("id,first_name,last_name,email,canvas_id,moodle_id,section\n"
@@ -173,7 +173,7 @@ def klass(tmp_path_factory, request) -> Class:
 
 def _run_the_loop(tmp: Path) -> Class:
     root = tmp / "course"
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True)
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=False)
     if tracked.returncode != 0:
         pytest.skip("not a git checkout: the git-status check needs the tracked files")
     for name in filter(None, tracked.stdout.split("\0")):
@@ -312,9 +312,9 @@ def test_times_come_from_the_download_in_the_given_zone_or_from_a_times_file(tmp
     collect.collect(download, ASSIGNMENT, course, zone="Europe/Berlin",
                     times=collect.read_times(times))
     assert collect.read_timestamp(course / "submitted" / "ann" / ASSIGNMENT) == \
-        dt.datetime(2026, 11, 20, 22, 30, tzinfo=dt.timezone.utc)  # 23:30 in Berlin
+        dt.datetime(2026, 11, 20, 22, 30, tzinfo=dt.UTC)  # 23:30 in Berlin
     assert collect.read_timestamp(course / "submitted" / "ben" / ASSIGNMENT) == \
-        dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.timezone.utc)
+        dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.UTC)
     bad = tmp_path / "bad.csv"
     bad.write_text("ben,yesterday\n")
     with pytest.raises(collect.CollectError, match="not an ISO 8601 time"):
@@ -361,7 +361,7 @@ def test_late_submissions_are_penalised_by_the_plugin_on_the_final_score(klass):
 # ---------------------------------------------------------------------------------------------
 def test_export_and_feedback_refuse_while_written_answers_are_unmarked(klass):
     for step in ("export refused", "feedback refused"):
-        code, output, error = klass.out[step]
+        code, _output, error = klass.out[step]
         assert code == 1, _explain(klass, step)
         assert "are not marked yet" in error and "paula: lab/mnist_lab q1-answer" in error, error
         assert "bea:" not in error  # a blank answer is scored 0 by nbgrader itself: nothing to mark
@@ -430,7 +430,7 @@ def test_moodle_grading_worksheet(klass):
     # Moodle reads "Last modified (grade)" with PHP's strtotime: an ISO date and time.
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", carl["Last modified (grade)"])
     assert set(rows) == {"Participant 7001", "Participant 7003"}  # never a Canvas id; no grade, no row
-    code, output, _ = klass.out["export moodle"]
+    _code, output, _ = klass.out["export moodle"]
     assert "WARNING    pete: no Moodle participant id" in output, output
     gradebook = _csv(klass.root / "grades-moodle-gradebook.csv")
     assert list(gradebook[0]) == ["First name", "Surname", "ID number", "Email address", "MNIST lab (424242)"]
@@ -658,11 +658,11 @@ def test_a_canvas_zip_built_at_download_time_gives_no_time_and_canvas_record_the
     assert "5 submission(s) have no hand-in time" in output
     times = {s: collect.read_timestamp(lms_class.course.path("submitted", s, TINY))
              for s in ("jsmith24", "jsmith25", "mueller", "rahman", "carl", "anon_Qx7Zp")}
-    assert times == {"jsmith24": dt.datetime(2026, 11, 20, 12, 30, tzinfo=dt.timezone.utc),
-                     "jsmith25": dt.datetime(2026, 11, 22, 11, 59, tzinfo=dt.timezone.utc),
-                     "mueller": dt.datetime(2026, 11, 21, 0, 9, tzinfo=dt.timezone.utc),
-                     "rahman": dt.datetime(2026, 11, 21, 23, 59, tzinfo=dt.timezone.utc),
-                     "carl": dt.datetime(2026, 11, 20, 21, 35, tzinfo=dt.timezone.utc),  # Moodle's worksheet
+    assert times == {"jsmith24": dt.datetime(2026, 11, 20, 12, 30, tzinfo=dt.UTC),
+                     "jsmith25": dt.datetime(2026, 11, 22, 11, 59, tzinfo=dt.UTC),
+                     "mueller": dt.datetime(2026, 11, 21, 0, 9, tzinfo=dt.UTC),
+                     "rahman": dt.datetime(2026, 11, 21, 23, 59, tzinfo=dt.UTC),
+                     "carl": dt.datetime(2026, 11, 20, 21, 35, tzinfo=dt.UTC),  # Moodle's worksheet
                      "anon_Qx7Zp": None}  # in no record: no time, no penalty
     _, collected, _ = lms_class.out["collect canvas"]
     assert "NO TIME    1 submission(s)" in collected and "anon_Qx7Zp" in collected, collected

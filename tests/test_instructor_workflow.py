@@ -390,9 +390,9 @@ def test_a_canvas_download_carries_no_hand_in_times_and_none_is_invented(tmp_pat
                             canvas_submissions=collect.read_canvas_submissions(record))
     assert not again.untimed and not any(line.startswith("NO TIME") for line in again.lines())
     assert collect.read_timestamp(_submitted(course, "jsmith24")) == \
-        dt.datetime(2026, 11, 20, 22, 10, tzinfo=dt.timezone.utc)
+        dt.datetime(2026, 11, 20, 22, 10, tzinfo=dt.UTC)
     assert collect.read_timestamp(_submitted(course, "mueller")) == \
-        dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.timezone.utc)
+        dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
     assert collect.read_lms_info(_submitted(course, "mueller")).time_source == "Canvas submissions"
 
 
@@ -503,7 +503,7 @@ def test_moodle_times_and_ids_come_from_its_worksheet_and_stay_moodles(tmp_path)
     assert [s for _, s, _ in result.copied] == ["carl"], result.lines()
     assert "Moodle participant 10024 (Nora Nobody) is not on the roster" in result.unmapped[0][1]
     assert collect.read_timestamp(_submitted(course, "carl")) == \
-        dt.datetime(2026, 11, 20, 22, 30, tzinfo=dt.timezone.utc)  # 11:30 PM in Berlin
+        dt.datetime(2026, 11, 20, 22, 30, tzinfo=dt.UTC)  # 11:30 PM in Berlin
 
 
 def test_rosters_say_clearly_what_is_wrong(tmp_path):

@@ -19,6 +19,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ import pytest
 from instructor import judge, remote, sandbox
 
 REPO = Path(__file__).resolve().parents[1]
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 
 
 def graded_cell(notebook: str, grade_id: str) -> str:
@@ -147,7 +148,7 @@ def test_a_forged_write_from_the_sandbox_never_reaches_the_judges_arrays():
 @pytest.mark.parametrize("op", ["setattr", "delattr", "setitem", "delitem"])
 def test_the_judge_policy_refuses_every_write(op):
     class Record:
-        items = [1]
+        items: ClassVar[list[int]] = [1]
 
     with pytest.raises(TypeError, match="may not change"):
         judge.JudgePolicy().check(op, Record(), ["items", 0])

@@ -18,10 +18,9 @@ import struct
 import threading
 
 import pytest
+from tiny_assignment import grading_task, submission
 
 from instructor import execution, remote, sandbox
-
-from tiny_assignment import grading_task, submission
 
 
 def _read_forged(payload: bytes, count: int = 0):

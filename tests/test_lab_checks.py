@@ -7,14 +7,15 @@ students get it, judges stand-in nets whose accuracy on the held-out digits is k
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 
 import numpy as np
 import pytest
+from notebook_course import grade_id, read_notebook, student_notebooks
 
 from coursekit import load_mnist
-from notebook_course import grade_id, read_notebook, student_notebooks
 
 LAB = next(ref for ref in student_notebooks() if ref.name == "mnist_lab.ipynb")
 CELLS = {grade_id(c): c.source for c in read_notebook(LAB.student_path).cells if grade_id(c)}
@@ -41,14 +42,14 @@ class NetWithAccuracy:
     def __init__(self, n_linear: int, accuracy: float) -> None:
         sizes = [784] + [32] * (n_linear - 1) + [10]
         self.layers = []
-        for n_in, n_out in zip(sizes, sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             self.layers += [Layer(n_out, n_in), Tanh()]
         self.layers[-1] = Softmax()
         self.accuracy = accuracy
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         labels = Y_TEST[: len(x)]
-        right = int(round(self.accuracy * len(x)))
+        right = round(self.accuracy * len(x))
         predicted = np.where(np.arange(len(x)) < right, labels, (labels + 1) % 10)
         return np.eye(10)[predicted]
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-
 from notebook_course import ROOT, read_notebook, student_notebooks
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")

@@ -82,7 +82,7 @@ def test_everything_in_solutions_is_shown_somewhere_in_the_course():
     for ref in nc.source_notebooks():
         for cell in nc.read_notebook(ref.source_path).cells:
             for reference in cell.metadata.get(METADATA_KEY, {}).get("code", []):
-                module, _, rest = reference.partition(".")
+                _module, _, rest = reference.partition(".")
                 used.add(rest.split("[")[0].split(".")[0])
     top_level = {name for name in solution_definitions() if "." not in name}
     assert top_level - used == set(), f"solutions/ defines code no notebook shows: {top_level - used}"

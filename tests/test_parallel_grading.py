@@ -26,10 +26,17 @@ import time
 
 import nbformat
 import pytest
+from tiny_assignment import (
+    ASSIGNMENT,
+    NOTEBOOK,
+    POINTS,
+    REPO,
+    cli_run,
+    perfect_submission,
+    source_notebook,
+)
 
 from instructor import cli, grade
-
-from tiny_assignment import ASSIGNMENT, NOTEBOOK, POINTS, REPO, cli_run, perfect_submission, source_notebook
 
 HALF = '''\
 class Scaler:
@@ -75,7 +82,8 @@ def _dask_cluster(folder, distributed, workers: int = 2):
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     scheduler_file = folder / "scheduler.json"
     common = {"cwd": folder, "env": environment, "stdout": subprocess.DEVNULL,
-              "stderr": open(folder / "dask.log", "wb"), "start_new_session": True}
+              "stderr": open(folder / "dask.log", "wb"),  # noqa: SIM115 (closed when the cluster stops)
+              "start_new_session": True}
     processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                    "--scheduler-file", str(scheduler_file)], **common)]
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
-import coursekit.quiz as quiz
-from coursekit.quiz import answer_key, is_correct, shown_order, show_quiz, validate
 from notebook_course import grade_id, read_notebook, source_notebooks
+
+from coursekit import quiz
+from coursekit.quiz import answer_key, is_correct, show_quiz, shown_order, validate
 
 QUESTION = {"id": "loss", "question": "Which loss suits regression?",
             "options": {"a": "0-1 loss", "b": "squared error"},
@@ -67,7 +67,7 @@ def course_quizzes() -> list[tuple[str, str, list[dict]]]:
             if cell.cell_type == "code" and str(grade_id(cell) or "").startswith("quiz"):
                 calls = []
                 original = quiz.show_quiz
-                quiz.show_quiz = lambda quiz_id, questions, **_: calls.append((quiz_id, questions))
+                quiz.show_quiz = lambda quiz_id, questions, **_: calls.append((quiz_id, questions))  # noqa: B023 (restored below)
                 try:
                     exec(compile(cell.source, f"{ref.id} {grade_id(cell)}", "exec"), {})
                 finally:

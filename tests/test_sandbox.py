@@ -12,8 +12,8 @@ import json
 import os
 import sys
 
-import numpy as np
 import nbformat
+import numpy as np
 import pytest
 
 from instructor import remote, sandbox

@@ -11,15 +11,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+
 from coursekit.grading import agrees
 from coursekit.stand_ins import Scale, Shift
 from coursekit.trained_nets import check_trained_net, read_layers
-
 from graders.gradients import numeric_gradient
 from graders.lab import check_graded_net, forward_from_weights
 from graders.softmax import reference_softmax
 from solutions import Linear, Net, ReLU, Softmax, Tanh
-
 
 # --- coursekit.grading.agrees -------------------------------------------------------------------
 

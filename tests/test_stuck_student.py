@@ -13,11 +13,9 @@ import contextlib
 import os
 import time
 
-import nbformat
+import notebook_course as nc
 import pytest
 from nbclient import NotebookClient
-
-import notebook_course as nc
 
 LESSONS = [ref for ref in nc.student_notebooks() if ref.name[:2].isdigit()]
 FALLBACK_CLASS = "coursekit-demo-fallback"

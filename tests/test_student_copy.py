@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from readme import start_module
 
 from instructor.cli import main
-from readme import start_module
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9_.-]+)")

@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import notebook_course as nc
-from instructor import layout
 import pytest
+
+from instructor import layout
 
 ASSIGNMENTS = nc.assignments()
 

@@ -8,8 +8,8 @@ sentence they contain, never by position, so the script can be re-run after the 
 or are regenerated. Running it twice changes nothing the second time. It edits only quiz cells,
 markdown cells, demo cells, one caption line on top of test cells, and cell metadata:
 
-- quizzes get question and option ids, an answer key that does not depend on any text, and a
-  one-line explanation per question (``scripts/quiz_explanations.py``), shown shuffled;
+- quizzes get question and option ids and an answer key that does not depend on any text
+  (each option's one-line feedback is written in the quiz itself, see coursekit/quiz.py);
 - quiz and test cells are collapsed (``metadata.jupyter.source_hidden``); their first line is
   a comment, which JupyterLab shows as the collapsed cell's caption;
 - every lesson demo cell starts with ``%%demo <notebook>/<cell id>`` (and the set-up cell loads
@@ -39,7 +39,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(Path(__file__).resolve().parent)]
 
 from coursekit.quiz import answer_key  # noqa: E402
-from quiz_explanations import EXPLANATIONS  # noqa: E402
 
 LESSONS = ("01_loss_functions", "02_gradient_descent", "03_linear_layer", "04_backpropagation",
            "05_multilayer_perceptron")
@@ -116,8 +115,8 @@ def _old_key(question: str, option: str) -> str:
     return hashlib.sha256(f"{question.strip()}\n{option.strip()}".encode()).hexdigest()[:12]
 
 
-def convert_question(quiz_id: str, number: int, q: dict, explain: str | None) -> dict:
-    """A question in the current format (ids, text-free key, explanation)."""
+def convert_question(quiz_id: str, number: int, q: dict) -> dict:
+    """A question in the current format (ids, text-free key, feedback per option)."""
     if isinstance(q["options"], dict):  # already converted: keep ids and key
         converted = dict(q)
     else:
@@ -133,12 +132,10 @@ def convert_question(quiz_id: str, number: int, q: dict, explain: str | None) ->
         qid = f"q{number}"
         right_id = next(oid for oid, text in options.items() if text == right[0])
         converted = {"id": qid, "question": q["question"], "options": options,
-                     "key": answer_key(qid, right_id), "explain": ""}
-    if explain is not None:
-        converted["explain"] = explain
-    if not converted.get("explain"):
-        raise ValueError(f"{quiz_id} question {number} has no explanation; add one to "
-                         "scripts/quiz_explanations.py")
+                     "key": answer_key(qid, right_id), "feedback": {}}
+    if set(converted.get("feedback") or {}) != set(converted["options"]):
+        raise ValueError(f"{quiz_id} question {number}: write \"feedback\": {{option id: why}} for "
+                         f"every option {sorted(converted['options'])} (coursekit/quiz.py)")
     return converted
 
 
@@ -152,8 +149,9 @@ def quiz_source(quiz_id: str, questions: list[dict], title: str) -> str:
         lines += ["    {", f"        \"id\": {text(q['id'])},",
                   f"        \"question\": {text(q['question'])},", "        \"options\": {"]
         lines += [f"            {text(oid)}: {text(option)}," for oid, option in q["options"].items()]
-        lines += ["        },", f"        \"key\": {text(q['key'])},",
-                  f"        \"explain\": {text(q['explain'])},", "    },"]
+        lines += ["        },", f"        \"key\": {text(q['key'])},", "        \"feedback\": {"]
+        lines += [f"            {text(oid)}: {text(why)}," for oid, why in q["feedback"].items()]
+        lines += ["        },", "    },"]
     lines.append(f"], title={text(title)});")
     return "\n".join(lines)
 
@@ -163,11 +161,7 @@ def rewrite_quiz(stem: str, cell: dict) -> None:
     quiz_id = f"{stem}/{gid}"
     tree = ast.parse(cell["source"])
     questions = ast.literal_eval(_quiz_literal(tree))
-    explanations = EXPLANATIONS.get((stem, gid))
-    if explanations is not None and len(explanations) != len(questions):
-        raise ValueError(f"{quiz_id}: {len(questions)} questions but {len(explanations)} explanations")
-    converted = [convert_question(quiz_id, n, q, explanations[n - 1] if explanations else None)
-                 for n, q in enumerate(questions, 1)]
+    converted = [convert_question(quiz_id, n, q) for n, q in enumerate(questions, 1)]
     cell["source"] = quiz_source(quiz_id, converted, _title(tree))
     collapse(cell)
 

@@ -112,7 +112,7 @@ def validate(quiz_id: str, questions: Sequence[Mapping]) -> None:
             raise ValueError(f"quiz {quiz_id!r}, question {q['id']!r}: options must be a dict "
                              "of at least two {option id: text} entries.")
         right = correct_option(q)  # exactly one option matches the key
-        feedback_problems(quiz_id, q, right)
+        check_feedback(quiz_id, q, right)
 
 
 def _quoted(text: str) -> re.Pattern:
@@ -127,7 +127,7 @@ def _quoted(text: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-def feedback_problems(quiz_id: str, q: Mapping, right: str) -> None:
+def check_feedback(quiz_id: str, q: Mapping, right: str) -> None:
     """Every option has its own one-line feedback, and no wrong option's names the right one."""
     where = f"quiz {quiz_id!r}, question {q['id']!r}"
     feedback = q["feedback"]

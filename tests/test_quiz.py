@@ -10,11 +10,11 @@ from collections import Counter
 
 import nbformat
 import pytest
-
-import coursekit.quiz as quiz
-from coursekit.quiz import answer_key, is_correct, shown_order, show_quiz, validate
-from instructor.quiz_cells import packed_source
 from notebook_course import ROOT, grade_id, read_notebook, source_notebooks
+
+from coursekit import quiz
+from coursekit.quiz import answer_key, is_correct, show_quiz, shown_order, validate
+from instructor.quiz_cells import packed_source
 
 QUESTION = {"id": "loss", "question": "Which loss suits regression?",
             "options": {"a": "0-1 loss", "b": "squared error"},
@@ -97,7 +97,7 @@ def show_quiz_call(source: str, where: str) -> tuple[tuple, dict]:
     original = quiz.show_quiz
     quiz.show_quiz = lambda *args, **keywords: calls.append((args, keywords))
     try:
-        exec(compile(source, where, "exec"), {})
+        exec(compile(source, where, "exec"), {})  # noqa: S102 (the course's own quiz cells)
     finally:
         quiz.show_quiz = original
     assert len(calls) == 1, f"{where} should call show_quiz once"
@@ -110,11 +110,11 @@ from coursekit.quiz import show_quiz
 show_quiz("demo", [
     {"id": "loss", "question": "Which loss suits regression? (θ ← θ − η ∂L/∂θ)",
      "options": {"a": "0-1 loss", "b": "squared error"},
-     "key": "%s",
+     "key": "KEY",
      "feedback": {"a": "The 0-1 loss only counts mistakes; a regression predicts numbers.",
                   "b": "Squared error measures how far a predicted number is from the label."}},
 ], title="Before we start");
-""" % answer_key("loss", "b")
+""".replace("KEY", answer_key("loss", "b"))
 
 
 def test_a_quiz_cell_is_packed_once_and_shows_no_option_or_feedback():

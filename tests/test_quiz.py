@@ -14,7 +14,6 @@ from notebook_course import ROOT, grade_id, read_notebook, source_notebooks
 
 from coursekit import quiz
 from coursekit.quiz import answer_key, is_correct, show_quiz, shown_order, validate
-from instructor.quiz_cells import packed_source
 
 QUESTION = {"id": "loss", "question": "Which loss suits regression?",
             "options": {"a": "0-1 loss", "b": "squared error"},
@@ -118,6 +117,8 @@ show_quiz("demo", [
 
 
 def test_a_quiz_cell_is_packed_once_and_shows_no_option_or_feedback():
+    from instructor.quiz_cells import packed_source  # (imports nbgrader: only where needed)
+
     packed = packed_source(QUIZ_CELL)
     for text in ("squared error", "only counts mistakes", "measures how far", "θ"):
         assert text not in packed
@@ -129,6 +130,8 @@ def test_a_quiz_cell_is_packed_once_and_shows_no_option_or_feedback():
 
 
 def test_packing_refuses_a_quiz_whose_feedback_gives_the_answer_away():
+    from instructor.quiz_cells import packed_source
+
     leaking = QUIZ_CELL.replace("only counts mistakes", "is worse than squared error")
     with pytest.raises(ValueError, match="names the right answer"):
         packed_source(leaking)

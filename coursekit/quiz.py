@@ -132,17 +132,21 @@ def check_feedback(quiz_id: str, q: Mapping, right: str) -> None:
     where = f"quiz {quiz_id!r}, question {q['id']!r}"
     feedback = q["feedback"]
     if not isinstance(feedback, Mapping) or set(feedback) != set(q["options"]):
+        given = sorted(feedback) if isinstance(feedback, Mapping) else feedback
         raise ValueError(f"{where}: feedback must be a dict with one entry per option "
-                         f"{sorted(q['options'])}, it has {sorted(feedback) if isinstance(feedback, Mapping) else feedback!r}.")
+                         f"{sorted(q['options'])}, it has {given!r}.")
     for option_id, text in feedback.items():
         if not str(text).strip() or "\n" in str(text):
             raise ValueError(f"{where}: the feedback of option {option_id!r} must be one line of text.")
     if len({" ".join(str(text).split()) for text in feedback.values()}) != len(feedback):
         raise ValueError(f"{where}: two options have the same feedback; each says why that option "
                          "is right or wrong.")
-    named = _quoted(str(q["options"][right]))
+    answer = str(q["options"][right])
+    # The whole answer, and each part of an answer in parts ("overfits: stop near epoch 30").
+    parts = [answer] + [part for part in re.split(r"[:;]\s+", answer) if len(part.split()) >= 2]
+    named = [_quoted(part) for part in dict.fromkeys(parts)]
     for option_id, text in feedback.items():
-        if option_id != right and named.search(str(text)):
+        if option_id != right and any(pattern.search(str(text)) for pattern in named):
             raise ValueError(f"{where}: the feedback of the wrong option {option_id!r} names the right "
                              f"answer ({q['options'][right]!r}); say why this option is wrong instead, "
                              "so the student still has something to find.")

@@ -62,6 +62,15 @@ def test_a_number_is_named_only_as_a_whole_number():
                                               "b": "80 / 8."})])
 
 
+def test_a_part_of_a_long_answer_counts_as_naming_it():
+    overfitting = {"id": "o", "question": "Validation loss rises after epoch 30: why?",
+                   "options": {"a": "The learning rate is too small", "b": "It overfits: stop near epoch 30"},
+                   "key": answer_key("o", "b"),
+                   "feedback": {"a": "No: better stop near epoch 30.", "b": "It memorises the training set."}}
+    with pytest.raises(ValueError, match="names the right answer"):
+        validate("demo", [overfitting])
+
+
 def test_the_order_is_stable_for_one_student_and_differs_between_students():
     questions = [dict(QUESTION, id=f"q{k}", key=answer_key(f"q{k}", "c"),
                       options={"a": "1", "b": "2", "c": "3", "d": "4"},

@@ -90,6 +90,25 @@ c.GenerateFeedback.preprocessors = [
 ]
 c.ClearHiddenTests.enforce_metadata = False
 
+# Students get each quiz packed (instructor/quiz_cells.py): expanding the collapsed quiz cell
+# does not show the answers and their feedback. nbgrader's own list, with PackQuizzes before
+# the checksums, so the gradebook keeps the cell students have.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "instructor.quiz_cells.PackQuizzes",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Outputs stay out of the student versions; no execution counts either.
 c.ClearOutput.enabled = True
 

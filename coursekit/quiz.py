@@ -1,43 +1,55 @@
-"""Self-check quizzes with instant feedback and a one-line explanation, ungraded.
+"""Self-check quizzes with instant feedback for every option, ungraded.
 
-A quiz is a list of questions written in the notebook::
+A quiz is a list of questions written in the source notebook::
 
     show_quiz("lesson1-pre", [
         {"id": "task", "question": "Predicting a price is ...",
          "options": {"a": "classification", "b": "regression"},
-         "key": "1f3e...", "explain": "A price is a number on a scale: regression."},
+         "key": "1f3e...",
+         "feedback": {"a": "Classification picks one of a few labels; a price is a number.",
+                      "b": "A price is a number on a continuous scale: that is regression."}},
     ], title="Before we start")
 
 Design notes (why it looks like this):
 
 - **Language-independent answers.** Options are identified by short ids (``"a"``, ``"b"``...),
   and ``key`` is a hash of the question's ``id`` and the correct option's id, never of any text.
-  A translation (the Bengali edition) changes ``question``, the option texts and ``explain``
-  and keeps every id and key. The hash only stops a glance at the source from giving the answer
-  away; the quizzes are not graded, so nothing more is needed.
+  A translation (the Bengali edition) changes ``question``, the option texts and the feedback
+  and keeps every id and key.
+- **Feedback per option.** A click shows right or wrong and that option's own feedback: a wrong
+  option's says why *that* option is wrong without naming the right one (``validate`` refuses a
+  wrong option's feedback that quotes the right option), so a student can try again and still
+  has something to find; the right option's says why it is right.
+- **Not given away at a glance.** Students get the quiz packed (``pack``: compressed JSON in
+  base64, written into their copy by ``instructor/quiz_cells.py`` when nbgrader generates it),
+  so expanding the collapsed cell shows no answer and no feedback. This is not secrecy: anyone
+  can unpack it, and the quizzes are not graded. Authors write the readable form in source/.
 - **Shuffled, stable per student.** Options are shown in an order drawn from a seed made of the
   user's login name (``getpass.getuser()``), the quiz id and the question id: one student sees
   the same order every time they reopen the notebook, two students usually see different
-  orders, and the author's order (in which the right answer is easy to spot) is never shown.
+  orders, and the author's order is never shown.
 - **Balanced.** Within one quiz the right answers are spread over the positions as evenly as
   the numbers of options allow (positions are dealt like cards, see ``answer_positions``),
-  so "always pick the first" or "always the longest" does not beat reading the question.
-- **Explained.** Every answer, right or wrong, is followed by the question's one-line
-  explanation: the point of a self-check is the why, not the tick.
+  so "always pick the first" does not beat reading the question; the texts are written so that
+  "always pick the longest" does not either (tests/test_quiz.py measures it in both languages).
 """
 
 from __future__ import annotations
 
+import base64
 import getpass
 import hashlib
 import html
+import json
 import random
+import re
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 from .language import translate
 
-REQUIRED_FIELDS = ("id", "question", "options", "key", "explain")
+REQUIRED_FIELDS = ("id", "question", "options", "key", "feedback")
 
 
 class Question(TypedDict):
@@ -45,7 +57,22 @@ class Question(TypedDict):
     question: str
     options: dict[str, str]  # option id -> text, in the author's order
     key: str
-    explain: str
+    feedback: dict[str, str]  # option id -> one line shown after a click on that option
+
+
+def pack(questions: Sequence[Mapping]) -> str:
+    """The questions as students get them: compressed JSON in base64, unreadable at a glance."""
+    data = json.dumps(list(questions), ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
+
+
+def unpack(packed: str) -> list[Question]:
+    """The questions ``pack`` packed (whitespace inside ``packed`` is ignored)."""
+    try:
+        return json.loads(zlib.decompress(base64.b64decode("".join(packed.split()), validate=True)))
+    except (ValueError, zlib.error) as error:
+        raise ValueError("this quiz's packed questions are damaged; restore the cell from the "
+                         "course (it is generated, never edited by hand).") from error
 
 
 def answer_key(question_id: str, option_id: str) -> str:
@@ -84,10 +111,45 @@ def validate(quiz_id: str, questions: Sequence[Mapping]) -> None:
         if not isinstance(q["options"], Mapping) or len(q["options"]) < 2:
             raise ValueError(f"quiz {quiz_id!r}, question {q['id']!r}: options must be a dict "
                              "of at least two {option id: text} entries.")
-        if not str(q["explain"]).strip():
-            raise ValueError(f"quiz {quiz_id!r}, question {q['id']!r}: the explanation is empty; "
-                             "every answer is followed by it.")
-        correct_option(q)  # exactly one option matches the key
+        right = correct_option(q)  # exactly one option matches the key
+        check_feedback(quiz_id, q, right)
+
+
+def _quoted(text: str) -> re.Pattern:
+    """``text`` as it could appear inside a sentence: any spacing and case; a number only as a
+    whole number ("1" is not found in "10")."""
+    words = [re.escape(word) for word in text.split()]
+    pattern = r"\s+".join(words)
+    if text[:1].isdigit():
+        pattern = r"(?<![\d.])" + pattern
+    if text[-1:].isdigit():
+        pattern += r"(?!\.?\d)"
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def check_feedback(quiz_id: str, q: Mapping, right: str) -> None:
+    """Every option has its own one-line feedback, and no wrong option's names the right one."""
+    where = f"quiz {quiz_id!r}, question {q['id']!r}"
+    feedback = q["feedback"]
+    if not isinstance(feedback, Mapping) or set(feedback) != set(q["options"]):
+        given = sorted(feedback) if isinstance(feedback, Mapping) else feedback
+        raise ValueError(f"{where}: feedback must be a dict with one entry per option "
+                         f"{sorted(q['options'])}, it has {given!r}.")
+    for option_id, text in feedback.items():
+        if not str(text).strip() or "\n" in str(text):
+            raise ValueError(f"{where}: the feedback of option {option_id!r} must be one line of text.")
+    if len({" ".join(str(text).split()) for text in feedback.values()}) != len(feedback):
+        raise ValueError(f"{where}: two options have the same feedback; each says why that option "
+                         "is right or wrong.")
+    answer = str(q["options"][right])
+    # The whole answer, and each part of an answer in parts ("overfits: stop near epoch 30").
+    parts = [answer] + [part for part in re.split(r"[:;]\s+", answer) if len(part.split()) >= 2]
+    named = [_quoted(part) for part in dict.fromkeys(parts)]
+    for option_id, text in feedback.items():
+        if option_id != right and any(pattern.search(str(text)) for pattern in named):
+            raise ValueError(f"{where}: the feedback of the wrong option {option_id!r} names the right "
+                             f"answer ({q['options'][right]!r}); say why this option is wrong instead, "
+                             "so the student still has something to find.")
 
 
 def student_seed(user: str | None = None) -> str:
@@ -130,13 +192,13 @@ def shown_order(quiz_id: str, questions: Sequence[Mapping], user: str | None = N
 
 
 def verdict_html(question: Question, option_id: str, language: str | None = None) -> str:
-    """The feedback under a question: right or wrong, then the one-line explanation."""
+    """The feedback under a question: right or wrong, then why, for the option clicked."""
     if is_correct(question, option_id):
         mark = f"<span style='color:#1a7f37'>&#10004; {translate('ui:quiz/right', 'Right.', language)}</span>"
     else:
         mark = f"<span style='color:#b00'>&#10008; {translate('ui:quiz/wrong', 'Not this one.', language)}</span>"
     return (f"<div class='coursekit-quiz-feedback'>{mark} "
-            f"<span class='coursekit-quiz-explanation'>{html.escape(question['explain'])}</span></div>")
+            f"<span class='coursekit-quiz-explanation'>{html.escape(question['feedback'][option_id])}</span></div>")
 
 
 def in_language(quiz_id: str, questions: Sequence[Question], language: str | None = None) -> list[Question]:
@@ -150,17 +212,23 @@ def in_language(quiz_id: str, questions: Sequence[Question], language: str | Non
             "question": translate(f"{where}/question", q["question"], language),
             "options": {oid: translate(f"{where}/option:{oid}", text, language)
                         for oid, text in q["options"].items()},
-            "explain": translate(f"{where}/explain", q["explain"], language),
+            "feedback": {oid: translate(f"{where}/feedback:{oid}", text, language)
+                         for oid, text in q["feedback"].items()},
         })
     return localised
 
 
-def show_quiz(quiz_id: str, questions: Sequence[Question], title: str = "Quiz",
+def show_quiz(quiz_id: str, questions: Sequence[Question] | str, title: str = "Quiz",
               user: str | None = None) -> object:
-    """Display the questions as radio buttons; each answer is marked and explained at once."""
+    """Display the questions as radio buttons; each answer is marked and explained at once.
+
+    ``questions`` is the list an author writes, or the string ``pack`` made of it (students'
+    copies)."""
     import ipywidgets as widgets
     from IPython.display import display
 
+    if isinstance(questions, str):
+        questions = unpack(questions)
     validate(quiz_id, questions)
     questions = in_language(quiz_id, questions)
     title = translate(f"quiz:{quiz_id}/title", title)

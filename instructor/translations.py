@@ -16,7 +16,7 @@ good translation rewrites the paragraph rather than mapping sentences one to one
 Entries:
 
 - ``md:<cell id>`` -- a markdown cell, whole.
-- ``quiz:<quiz id>/<question id>/question|explain|option:<option id>`` and
+- ``quiz:<quiz id>/<question id>/question|option:<option id>|feedback:<option id>`` and
   ``quiz:<quiz id>/title`` -- the text of a ``show_quiz`` call (coursekit/quiz.py). Answers are
   checked by ids and keys, so a translation never changes an answer.
 - ``msg:<hash>`` -- a message of a test cell's checks (``check``, ``check_close``...), as a
@@ -45,6 +45,8 @@ from pathlib import Path
 
 import nbformat
 import polib
+
+from coursekit.quiz import correct_option
 
 LANGUAGES = {"bn": "Bengali"}
 MARKDOWN = "md:"
@@ -91,12 +93,19 @@ def quiz_entries(code: str) -> list[Entry]:
                 entries.append(Entry(f"{QUIZ}{quiz_id}/title", ast.literal_eval(keyword.value)))
         for question in ast.literal_eval(node.args[1]):
             where = f"{QUIZ}{quiz_id}/{question['id']}"
+            right = correct_option(question)
             entries.append(Entry(f"{where}/question", question["question"]))
             for option_id, text in question["options"].items():
                 entries.append(Entry(f"{where}/option:{option_id}", text,
-                                     "an answer option; keep numbers and code exactly"))
-            entries.append(Entry(f"{where}/explain", question["explain"],
-                                 "shown after any answer, right or wrong"))
+                                     "an answer option; keep numbers and code exactly, and keep "
+                                     "its length near the other options' (a longest right "
+                                     "answer gives it away)"))
+            for option_id, text in question["feedback"].items():
+                entries.append(Entry(f"{where}/feedback:{option_id}", text,
+                                     "shown after a click on the RIGHT option: why it is right"
+                                     if option_id == right else
+                                     "shown after a click on a WRONG option: why it is wrong; "
+                                     "never name the right option"))
     return entries
 
 

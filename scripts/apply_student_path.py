@@ -8,8 +8,8 @@ sentence they contain, never by position, so the script can be re-run after the 
 or are regenerated. Running it twice changes nothing the second time. It edits only quiz cells,
 markdown cells, demo cells, one caption line on top of test cells, and cell metadata:
 
-- quizzes get question and option ids, an answer key that does not depend on any text, and a
-  one-line explanation per question (``scripts/quiz_explanations.py``), shown shuffled;
+- quizzes get question and option ids and an answer key that does not depend on any text
+  (each option's one-line feedback is written in the quiz itself, see coursekit/quiz.py);
 - quiz and test cells are collapsed (``metadata.jupyter.source_hidden``); their first line is
   a comment, which JupyterLab shows as the collapsed cell's caption;
 - every lesson demo cell starts with ``%%demo <notebook>/<cell id>`` (and the set-up cell loads
@@ -37,8 +37,6 @@ import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(Path(__file__).resolve().parent)]
-
-from quiz_explanations import EXPLANATIONS
 
 from coursekit.quiz import answer_key
 
@@ -117,8 +115,8 @@ def _old_key(question: str, option: str) -> str:
     return hashlib.sha256(f"{question.strip()}\n{option.strip()}".encode()).hexdigest()[:12]
 
 
-def convert_question(quiz_id: str, number: int, q: dict, explain: str | None) -> dict:
-    """A question in the current format (ids, text-free key, explanation)."""
+def convert_question(quiz_id: str, number: int, q: dict) -> dict:
+    """A question in the current format (ids, text-free key, feedback per option)."""
     if isinstance(q["options"], dict):  # already converted: keep ids and key
         converted = dict(q)
     else:
@@ -134,12 +132,10 @@ def convert_question(quiz_id: str, number: int, q: dict, explain: str | None) ->
         qid = f"q{number}"
         right_id = next(oid for oid, text in options.items() if text == right[0])
         converted = {"id": qid, "question": q["question"], "options": options,
-                     "key": answer_key(qid, right_id), "explain": ""}
-    if explain is not None:
-        converted["explain"] = explain
-    if not converted.get("explain"):
-        raise ValueError(f"{quiz_id} question {number} has no explanation; add one to "
-                         "scripts/quiz_explanations.py")
+                     "key": answer_key(qid, right_id), "feedback": {}}
+    if set(converted.get("feedback") or {}) != set(converted["options"]):
+        raise ValueError(f"{quiz_id} question {number}: write \"feedback\": {{option id: why}} for "
+                         f"every option {sorted(converted['options'])} (coursekit/quiz.py)")
     return converted
 
 
@@ -153,8 +149,9 @@ def quiz_source(quiz_id: str, questions: list[dict], title: str) -> str:
         lines += ["    {", f"        \"id\": {text(q['id'])},",
                   f"        \"question\": {text(q['question'])},", "        \"options\": {"]
         lines += [f"            {text(oid)}: {text(option)}," for oid, option in q["options"].items()]
-        lines += ["        },", f"        \"key\": {text(q['key'])},",
-                  f"        \"explain\": {text(q['explain'])},", "    },"]
+        lines += ["        },", f"        \"key\": {text(q['key'])},", "        \"feedback\": {"]
+        lines += [f"            {text(oid)}: {text(why)}," for oid, why in q["feedback"].items()]
+        lines += ["        },", "    },"]
     lines.append(f"], title={text(title)});")
     return "\n".join(lines)
 
@@ -164,11 +161,7 @@ def rewrite_quiz(stem: str, cell: dict) -> None:
     quiz_id = f"{stem}/{gid}"
     tree = ast.parse(cell["source"])
     questions = ast.literal_eval(_quiz_literal(tree))
-    explanations = EXPLANATIONS.get((stem, gid))
-    if explanations is not None and len(explanations) != len(questions):
-        raise ValueError(f"{quiz_id}: {len(questions)} questions but {len(explanations)} explanations")
-    converted = [convert_question(quiz_id, n, q, explanations[n - 1] if explanations else None)
-                 for n, q in enumerate(questions, 1)]
+    converted = [convert_question(quiz_id, n, q) for n, q in enumerate(questions, 1)]
     cell["source"] = quiz_source(quiz_id, converted, _title(tree))
     collapse(cell)
 
@@ -286,13 +279,13 @@ TEXT_FIXES: dict[str, list[tuple[str, str]]] = {
         ("| $-y\\ln p - (1-y)\\ln(1-p)$ | lesson 4 |",
          "| $-y\\ln p - (1-y)\\ln(1-p)$ | on paper: *Try on your own* 1 below |"),
         # One probability floor for the whole course, as in the recaps and the reference.
-        (("Clip `p` into\n$[10^{-12},\\, 1 - 10^{-12}]$ before taking logarithms, so that $p = 0$ or "
-         "$p = 1$ gives a large\nbut finite loss instead of `inf` or `nan`."),
-         ("Clip `p` into\n$[\\varepsilon,\\, 1 - \\varepsilon]$ with a tiny $\\varepsilon$ before "
+        ("Clip `p` into\n$[10^{-12},\\, 1 - 10^{-12}]$ before taking logarithms, so that $p = 0$ or "
+         "$p = 1$ gives a large\nbut finite loss instead of `inf` or `nan`.",
+         "Clip `p` into\n$[\\varepsilon,\\, 1 - \\varepsilon]$ with a tiny $\\varepsilon$ before "
          "taking logarithms, so that $p = 0$ or $p = 1$ gives a large\nbut finite loss instead of "
          "`inf` or `nan`. Any tiny $\\varepsilon$ passes the checks; $10^{-12}$ is a fine "
          "choice. The recaps of later lessons\nuse the smallest positive number of the array's "
-         "type, `np.finfo(p.dtype).tiny`, which changes the loss of honest predictions least.")),
+         "type, `np.finfo(p.dtype).tiny`, which changes the loss of honest predictions least."),
     ],
     "mnist_lab": [
         ("read `README.md` in this folder", "read [`README.md`](README.md) in this folder"),

@@ -123,8 +123,9 @@ def test_a_quiz_speaks_bengali_and_keeps_its_answers(quiz_id, questions):
     for english_q, bengali_q in zip(questions, bengali, strict=True):
         assert quiz.correct_option(bengali_q) == quiz.correct_option(english_q)
         assert list(bengali_q["options"]) == list(english_q["options"])
-        texts = [(english_q["question"], bengali_q["question"]), (english_q["explain"], bengali_q["explain"])]
-        texts += [(english_q["options"][o], bengali_q["options"][o]) for o in english_q["options"]]
+        texts = [(english_q["question"], bengali_q["question"])]
+        texts += [(english_q[field][o], bengali_q[field][o]) for field in ("options", "feedback")
+                  for o in english_q["options"]]
         for english_text, bengali_text in texts:
             if any(w.isalpha() and len(w) > 3 for w in english_text.split()):
                 assert translations.BENGALI.search(bengali_text), \

@@ -279,13 +279,13 @@ TEXT_FIXES: dict[str, list[tuple[str, str]]] = {
         ("| $-y\\ln p - (1-y)\\ln(1-p)$ | lesson 4 |",
          "| $-y\\ln p - (1-y)\\ln(1-p)$ | on paper: *Try on your own* 1 below |"),
         # One probability floor for the whole course, as in the recaps and the reference.
-        ("Clip `p` into\n$[10^{-12},\\, 1 - 10^{-12}]$ before taking logarithms, so that $p = 0$ or "
-         "$p = 1$ gives a large\nbut finite loss instead of `inf` or `nan`.",
-         "Clip `p` into\n$[\\varepsilon,\\, 1 - \\varepsilon]$ with a tiny $\\varepsilon$ before "
+        (("Clip `p` into\n$[10^{-12},\\, 1 - 10^{-12}]$ before taking logarithms, so that $p = 0$ or "
+         "$p = 1$ gives a large\nbut finite loss instead of `inf` or `nan`."),
+         ("Clip `p` into\n$[\\varepsilon,\\, 1 - \\varepsilon]$ with a tiny $\\varepsilon$ before "
          "taking logarithms, so that $p = 0$ or $p = 1$ gives a large\nbut finite loss instead of "
          "`inf` or `nan`. Any tiny $\\varepsilon$ passes the checks; $10^{-12}$ is a fine "
          "choice. The recaps of later lessons\nuse the smallest positive number of the array's "
-         "type, `np.finfo(p.dtype).tiny`, which changes the loss of honest predictions least."),
+         "type, `np.finfo(p.dtype).tiny`, which changes the loss of honest predictions least.")),
     ],
     "mnist_lab": [
         ("read `README.md` in this folder", "read [`README.md`](README.md) in this folder"),

@@ -1,0 +1,87 @@
+"""Naming the exercise a student has not written yet, where a bare ``NotImplementedError`` would not.
+
+nbgrader leaves ``raise NotImplementedError()`` in every answer a student has not written. Raised
+from a test cell or a demo, Python's own report is a traceback ending in a bare
+``NotImplementedError:``; a student has to read the whole traceback to learn which function it
+came from. Here the innermost frame of that traceback (the stub itself) gives the exercise's name,
+``Net.backward`` rather than ``backward``, and IPython's execution count gives the cell it lives
+in, so one line can say where to write.
+"""
+
+from __future__ import annotations
+
+import types
+
+from .language import translate
+
+
+def _innermost_frame(error: BaseException) -> types.FrameType | None:
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame if tb is not None else None
+
+
+def unfinished_function(error: BaseException) -> str | None:
+    """``Net.backward`` for the stub that raised ``error``; None when no function is named."""
+    frame = _innermost_frame(error)
+    if frame is None:
+        return None
+    code = frame.f_code
+    # A method added with @add_to_class is a top-level function (qualname `backward`): its class
+    # is the one, in the MRO of `self`, that holds exactly this code.
+    owner = frame.f_locals.get("self")
+    if owner is not None:
+        for klass in type(owner).__mro__:
+            if getattr(klass.__dict__.get(code.co_name), "__code__", None) is code:
+                return f"{klass.__name__}.{code.co_name}"
+    name = getattr(code, "co_qualname", code.co_name)
+    return None if name.startswith("<") else name
+
+
+def cell_number(filename: str) -> int | None:
+    """The execution count (the ``[12]`` beside a cell) of the notebook cell whose code has this
+    file name, in an IPython kernel; None elsewhere (a module, the grader's judge)."""
+    try:
+        from IPython import get_ipython
+
+        return get_ipython().compile._filename_map.get(filename)
+    except (AttributeError, ImportError):
+        return None
+
+
+def where_to_write(error: BaseException) -> str | None:
+    """One line for a test cell that met an unwritten exercise; None when no function is named."""
+    name = unfinished_function(error)
+    if name is None:
+        return None
+    frame = _innermost_frame(error)
+    number = cell_number(frame.f_code.co_filename)
+    if number is None:
+        return translate("ui:unfinished/write", "`{name}` is not written yet: write it in place of "
+                         "`raise NotImplementedError()` in its cell, run that cell, then run this "
+                         "one again.").format(name=name)
+    return translate("ui:unfinished/write-in-cell", "`{name}` is not written yet: write it in cell "
+                     "[{number}] in place of `raise NotImplementedError()`, run that cell, then run "
+                     "this one again.").format(name=name, number=number)
+
+
+def _show_where_to_write(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for NotImplementedError: the line above first, then the traceback."""
+    stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    line = where_to_write(value)
+    if line is not None:
+        stb = [f"\x1b[1;31m{line}\x1b[0m", ""] + stb
+    shell._showtraceback(etype, value, stb)  # run_code drops what a handler returns
+
+
+def install() -> None:
+    """In an IPython kernel, report unwritten exercises with ``where_to_write`` (idempotent)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or shell.custom_exceptions not in ((), (NotImplementedError,)):
+        return  # not IPython, or someone else's handler: leave it alone
+    shell.set_custom_exc((NotImplementedError,), _show_where_to_write)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from notebook_course import grade_id, read_notebook, source_notebooks
@@ -43,3 +45,61 @@ def test_train_perceptron_with_a_transposed_w_is_told_so_not_given_a_matmul_erro
     message = str(failure.value)
     assert "(n_classes, n_features)" in message and "transposed" in message, message
     assert "matmul" not in message
+
+
+# --- What a failing check shows first --------------------------------------------------------
+
+SOFTMAX_WITHOUT_KEEPDIMS = '''
+import numpy as np
+
+def softmax(z):
+    exponentials = np.exp(z - z.max(axis=1))
+    return exponentials / exponentials.sum(axis=1)
+'''
+
+SOFTMAX_UNWRITTEN = '''
+def softmax(z):
+    """Row-wise softmax."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+'''
+
+
+@pytest.fixture
+def kernel_like_shell(capsys):
+    """An IPython shell in this process, as a kernel runs cells; yields run(cell) -> its output."""
+    from coursekit import unfinished
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance(colors="nocolor")
+    unfinished.install()  # as importing coursekit does in a kernel
+
+    def run(cell: str) -> str:
+        capsys.readouterr()
+        shell.run_cell(cell, store_history=True)
+        return re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
+
+    yield run
+    shell.set_custom_exc((), None)
+    InteractiveShell.clear_instance()
+
+
+def test_a_failing_check_leads_with_its_hint_and_shows_no_internals(kernel_like_shell):
+    kernel_like_shell(SOFTMAX_WITHOUT_KEEPDIMS)
+    shown = kernel_like_shell(visible_test_cell("01_loss_functions.ipynb", "ex-softmax-tests"))
+    lines = [line for line in shown.splitlines() if line.strip()]
+    assert lines[0].startswith("softmax raised a broadcasting error"), shown
+    assert "keepdims=True" in " ".join(lines[:4])  # the fix is in the hint, wrapped for Validate
+    assert all(len(line) <= 84 for line in lines), shown
+    assert re.search(r"\(the check that failed: line \d+ of this cell, `p = run\(z\)`\)", shown), shown
+    for internal in ("Traceback", "grading.py", "direct cause", "ValueError"):
+        assert internal not in shown, f"{internal!r} in what the student sees:\n{shown}"
+
+
+def test_an_unwritten_exercise_says_which_function_and_which_cell(kernel_like_shell):
+    kernel_like_shell(SOFTMAX_UNWRITTEN)
+    shown = kernel_like_shell(visible_test_cell("01_loss_functions.ipynb", "ex-softmax-tests"))
+    first = next(line for line in shown.splitlines() if line.strip())
+    # The stub is in the first cell this shell ran: [1] beside it in JupyterLab.
+    assert first == ("`softmax` is not written yet: write it in cell [1] in place of "
+                     "`raise NotImplementedError()`, run that cell, then run this one again."), shown

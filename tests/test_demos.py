@@ -111,3 +111,20 @@ def test_running_a_set_up_cell_again_prints_nothing(capsys):
         for _ in range(2):
             shell.run_line_magic(*magic[0][1:].split(" ", 1))
     assert capsys.readouterr().out == ""
+
+
+def test_an_unfinished_method_is_named_with_the_class_that_holds_it():
+    from coursekit import add_to_class
+
+    class Net:
+        pass
+
+    @add_to_class(Net)
+    def backward(self, grad):  # as nbgrader leaves an answer cell that was not written
+        raise NotImplementedError()
+
+    class RecordingNet(Net):  # a subclass, as lesson 4's training demo uses
+        pass
+
+    error = raised_by(lambda: RecordingNet().backward(1.0))
+    assert why_it_failed(error, "04_backpropagation") == "`Net.backward` is not done yet"

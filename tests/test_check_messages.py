@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -103,3 +104,21 @@ def test_an_unwritten_exercise_says_which_function_and_which_cell(kernel_like_sh
     # The stub is in the first cell this shell ran: [1] beside it in JupyterLab.
     assert first == ("`softmax` is not written yet: write it in cell [1] in place of "
                      "`raise NotImplementedError()`, run that cell, then run this one again."), shown
+
+
+TEST_CELLS = [(ref, cell) for ref in source_notebooks() for cell in read_notebook(ref.source_path).cells
+              if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+              and not cell.metadata["nbgrader"].get("solution")]
+
+
+@pytest.mark.parametrize("ref, cell", TEST_CELLS, ids=[f"{r.name}:{grade_id(c)}" for r, c in TEST_CELLS])
+def test_a_test_cell_says_when_its_checks_pass_and_never_chains_a_traceback(ref, cell):
+    visible = ast.parse(cell.source.split("### BEGIN HIDDEN TESTS")[0])
+    last = visible.body[-1]
+    assert isinstance(last, ast.Expr) and ast.unparse(last) == "passed()", (
+        f"{ref.name} {grade_id(cell)}: the visible checks end with `{ast.unparse(last)[:80]}`; end "
+        "them with passed() so that a student sees that they passed")
+    chained = [ast.unparse(node)[:100] for node in ast.walk(ast.parse(cell.source))
+               if isinstance(node, ast.Raise) and node.cause is not None
+               and not (isinstance(node.cause, ast.Constant) and node.cause.value is None)]
+    assert not chained, f"{ref.name} {grade_id(cell)}: raise ... from None, not {chained}"

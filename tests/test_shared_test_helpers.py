@@ -7,6 +7,7 @@ down the behaviour the messages rely on, in milliseconds.
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -83,8 +84,11 @@ def trained_net():
     return net
 
 
-def test_a_trained_net_passes_what_the_grader_measures(trained_net):
+def test_a_trained_net_passes_what_the_grader_measures(trained_net, capsys):
     assert check_trained_net("net", n_linear=2, min_accuracy=0.85, net=trained_net) is trained_net
+    # The student sees the accuracy measured next to what the grader wants, not just silence.
+    assert re.fullmatch(r"net: (\d+\.\d) % on your 1000 test digits; the grader wants 85 % "
+                        r"\(on digits of its own\)\.\n", capsys.readouterr().out)
     check_graded_net("net", trained_net, n_linear=2, min_accuracy=0.85)
 
 

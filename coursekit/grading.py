@@ -14,9 +14,7 @@ Design notes (why it looks like this):
 from __future__ import annotations
 
 import contextlib
-import linecache
 import math
-import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -24,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .language import translate, translate_message
-from .unfinished import cell_number
+from .error_display import RED, line_in_a_cell, wrapped
 
 class CheckFailed(AssertionError):
     """A check that failed: its message is the hint, shown first and alone.
@@ -36,27 +34,12 @@ class CheckFailed(AssertionError):
     """
 
     def _render_traceback_(self) -> list[str]:
-        # Wrapped, because the Validate dialog cuts every line at 90 characters.
-        lines = [f"\x1b[1;31m{line}\x1b[0m" for line in textwrap.wrap(str(self), _WIDTH)]
-        where = _test_cell_line(self.__traceback__)
+        lines = wrapped(str(self), RED)
+        where = line_in_a_cell(self.__traceback__)
         if where is not None:
-            lines += [""] + textwrap.wrap(translate(
-                "ui:grading/failed-at", "(the check that failed: line {line} of this cell, `{code}`)")
-                .format(line=where[0], code=where[1]), _WIDTH)
+            lines += [""] + wrapped(translate("ui:grading/failed-at", "(the check that failed: line "
+                                              "{line} of this cell, `{code}`)").format(line=where[0], code=where[1]))
         return lines
-
-
-_WIDTH = 84  # nbgrader's Validate shows 90 characters a line, indented by 4, "..." at the end
-
-
-def _test_cell_line(tb) -> tuple[int, str] | None:
-    """(line number, code) of the outermost frame in a notebook cell: the test cell's line."""
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if cell_number(filename) is not None:
-            return tb.tb_lineno, linecache.getline(filename, tb.tb_lineno).strip()
-        tb = tb.tb_next
-    return None
 
 
 # Bound once, at import: later monkeypatching of numpy or math does not reach these.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import types
 
+from .error_display import RED, cell_number, wrapped
 from .language import translate
 
 
@@ -39,17 +40,6 @@ def unfinished_function(error: BaseException) -> str | None:
     return None if name.startswith("<") else name
 
 
-def cell_number(filename: str) -> int | None:
-    """The execution count (the ``[12]`` beside a cell) of the notebook cell whose code has this
-    file name, in an IPython kernel; None elsewhere (a module, the grader's judge)."""
-    try:
-        from IPython import get_ipython
-
-        return get_ipython().compile._filename_map.get(filename)
-    except (AttributeError, ImportError):
-        return None
-
-
 def where_to_write(error: BaseException) -> str | None:
     """One line for a test cell that met an unwritten exercise; None when no function is named."""
     name = unfinished_function(error)
@@ -71,7 +61,7 @@ def _show_where_to_write(shell, etype, value, tb, tb_offset=None):
     stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     line = where_to_write(value)
     if line is not None:
-        stb = [f"\x1b[1;31m{line}\x1b[0m", ""] + stb
+        stb = wrapped(line, RED) + [""] + stb
     shell._showtraceback(etype, value, stb)  # run_code drops what a handler returns
 
 

@@ -91,7 +91,7 @@ def test_a_failing_check_leads_with_its_hint_and_shows_no_internals(kernel_like_
     lines = [line for line in shown.splitlines() if line.strip()]
     assert lines[0].startswith("softmax raised a broadcasting error"), shown
     assert "keepdims=True" in " ".join(lines[:4])  # the fix is in the hint, wrapped for Validate
-    assert all(len(line) <= 84 for line in lines), shown
+    assert all(len(line) <= 83 for line in lines), shown
     assert re.search(r"\(the check that failed: line \d+ of this cell, `p = run\(z\)`\)", shown), shown
     for internal in ("Traceback", "grading.py", "direct cause", "ValueError"):
         assert internal not in shown, f"{internal!r} in what the student sees:\n{shown}"
@@ -100,10 +100,12 @@ def test_a_failing_check_leads_with_its_hint_and_shows_no_internals(kernel_like_
 def test_an_unwritten_exercise_says_which_function_and_which_cell(kernel_like_shell):
     kernel_like_shell(SOFTMAX_UNWRITTEN)
     shown = kernel_like_shell(visible_test_cell("01_loss_functions.ipynb", "ex-softmax-tests"))
-    first = next(line for line in shown.splitlines() if line.strip())
+    first_paragraph = shown.strip().split("\n\n")[0]
     # The stub is in the first cell this shell ran: [1] beside it in JupyterLab.
-    assert first == ("`softmax` is not written yet: write it in cell [1] in place of "
-                     "`raise NotImplementedError()`, run that cell, then run this one again."), shown
+    assert " ".join(first_paragraph.split("\n")) == (
+        "`softmax` is not written yet: write it in cell [1] in place of "
+        "`raise NotImplementedError()`, run that cell, then run this one again."), shown
+    assert all(len(line) <= 83 for line in first_paragraph.split("\n")), shown
 
 
 TEST_CELLS = [(ref, cell) for ref in source_notebooks() for cell in read_notebook(ref.source_path).cells

@@ -41,16 +41,13 @@ def unfinished_function(error: BaseException) -> str | None:
 
 
 def where_to_write(error: BaseException) -> str | None:
-    """One line for a test cell that met an unwritten exercise; None when no function is named."""
-    name = unfinished_function(error)
-    if name is None:
-        return None
+    """One line for a test cell that met an unwritten exercise: None unless ``error`` was raised
+    by a function written in a notebook cell (a NotImplementedError of a library is not a stub)."""
     frame = _innermost_frame(error)
-    number = cell_number(frame.f_code.co_filename)
-    if number is None:
-        return translate("ui:unfinished/write", "`{name}` is not written yet: write it in place of "
-                         "`raise NotImplementedError()` in its cell, run that cell, then run this "
-                         "one again.").format(name=name)
+    number = cell_number(frame.f_code.co_filename) if frame is not None else None
+    name = unfinished_function(error)
+    if number is None or name is None:
+        return None
     return translate("ui:unfinished/write-in-cell", "`{name}` is not written yet: write it in cell "
                      "[{number}] in place of `raise NotImplementedError()`, run that cell, then run "
                      "this one again.").format(name=name, number=number)

@@ -124,3 +124,8 @@ def test_a_test_cell_says_when_its_checks_pass_and_never_chains_a_traceback(ref,
                if isinstance(node, ast.Raise) and node.cause is not None
                and not (isinstance(node.cause, ast.Constant) and node.cause.value is None)]
     assert not chained, f"{ref.name} {grade_id(cell)}: raise ... from None, not {chained}"
+
+
+def test_a_library_not_implemented_error_is_not_taken_for_an_exercise(kernel_like_shell):
+    shown = kernel_like_shell("import numbers\nnumbers.Real.__trunc__(1.0)")  # raises NotImplementedError
+    assert "is not written yet" not in shown and "NotImplementedError" in shown, shown

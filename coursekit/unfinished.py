@@ -56,7 +56,10 @@ def where_to_write(error: BaseException) -> str | None:
 def _show_where_to_write(shell, etype, value, tb, tb_offset=None):
     """IPython's handler for NotImplementedError: the line above first, then the traceback."""
     stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-    line = where_to_write(value)
+    try:
+        line = where_to_write(value)
+    except Exception:  # noqa: BLE001 (a slip here must not cost the student Python's own report)
+        line = None
     if line is not None:
         stb = wrapped(line, RED) + [""] + stb
     shell._showtraceback(etype, value, stb)  # run_code drops what a handler returns

@@ -27,6 +27,7 @@ import base64
 import functools
 import json
 import os
+import sys
 from importlib import resources
 from typing import Any
 
@@ -97,8 +98,6 @@ def _assigned_names(tree: ast.Module) -> set[str]:
 
 
 def _open_figures() -> set[int]:
-    import sys
-
     pyplot = sys.modules.get("matplotlib.pyplot")  # a demo without plots never imports it
     return set(pyplot.get_fignums()) if pyplot is not None else set()
 
@@ -106,8 +105,6 @@ def _open_figures() -> set[int]:
 def _discard_partial_output(figures_before: set[int]) -> None:
     """What a failed demo showed before it failed (printed lines, a progress bar stuck at 0/30)
     and the figures it left half drawn: the recording replaces all of it."""
-    import sys
-
     from IPython.display import clear_output
 
     clear_output()
@@ -154,7 +151,10 @@ def demo(line: str, cell: str) -> Any:
             raise
         reason = why_it_failed(error, notebook)
         _discard_partial_output(figures_before)
-        _left_undefined.update(dict.fromkeys(_assigned_names(ast.parse(source)) - set(shell.user_ns), reason))
+        # What the names of this demo lack is what it lacked: the first demo's reason, once.
+        missing = getattr(error, "name", None) if isinstance(error, NameError) else None
+        _left_undefined.update(dict.fromkeys(_assigned_names(ast.parse(source)) - set(shell.user_ns),
+                                             _left_undefined.get(missing, reason)))
         recorded = recordings(notebook).get("demos", {}).get(cell_id)
         if recorded is None:
             raise RuntimeError(translate("ui:demo/could-not-run", "This demo could not run: {reason}.")

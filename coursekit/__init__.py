@@ -34,3 +34,14 @@ def _speak_the_edition_language() -> None:
 
 
 _speak_the_edition_language()
+
+
+# In a kernel, an exercise left as nbgrader's stub says which function to write and in which
+# cell (unfinished.py), instead of a bare `NotImplementedError:` at the end of a traceback.
+def _name_unwritten_exercises() -> None:
+    from . import unfinished
+
+    unfinished.install()
+
+
+_name_unwritten_exercises()

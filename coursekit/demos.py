@@ -27,10 +27,12 @@ import base64
 import functools
 import json
 import os
+import sys
 from importlib import resources
 from typing import Any
 
 from .language import current, translate, translate_message
+from .unfinished import unfinished_function
 
 RECORDINGS = "demo_outputs"  # coursekit/data/demo_outputs/<notebook>.json
 STRICT_ENV = "COURSEKIT_DEMOS_STRICT"
@@ -54,20 +56,23 @@ def _recordings(notebook: str, language: str) -> dict[str, Any]:
     return {"demos": {}, "defined_in": {}}
 
 
+# Names that demos which fell back never got to define, with the reason they fell back: a later
+# demo that needs one of them gives that reason, not "run the cell under ... first" to a student
+# who did run it.
+_left_undefined: dict[str, str] = {}
+
+
 def why_it_failed(error: BaseException, notebook: str) -> str:
     """One line for the student: which exercise is unfinished or which cell to run first."""
     if isinstance(error, NotImplementedError):
-        # The innermost function on the stack is the unfinished exercise (`Linear.backward`).
-        tb = error.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        code = tb.tb_frame.f_code if tb is not None else None
-        name = getattr(code, "co_qualname", getattr(code, "co_name", "<module>"))
-        what = (f"`{name}`" if name and not name.startswith("<")
-                else translate("ui:demo/an-exercise", "an exercise this demo uses"))
+        name = unfinished_function(error)
+        what = f"`{name}`" if name else translate("ui:demo/an-exercise", "an exercise this demo uses")
         return translate("ui:demo/not-done", "{what} is not done yet").format(what=what)
     if isinstance(error, NameError):
         name = getattr(error, "name", None) or str(error).split("'")[1 if "'" in str(error) else 0]
+        if name in _left_undefined:
+            return translate("ui:demo/earlier-fallback", "{reason} (this demo uses `{name}`, which an "
+                             "earlier demo computes with it)").format(reason=_left_undefined[name], name=name)
         where = recordings(notebook).get("defined_in", {}).get(name)
         cell = (translate("ui:demo/cell-under", "the cell under “{where}”").format(where=where) if where
                 else translate("ui:demo/cell-defining", "the cell that defines it"))
@@ -75,6 +80,38 @@ def why_it_failed(error: BaseException, notebook: str) -> str:
                          "Run > Run All Above Selected Cell)").format(name=name, cell=cell)
     return translate("ui:demo/stopped", "this demo stopped with {kind}: {error}").format(
         kind=type(error).__name__, error=error)
+
+
+def _assigned_names(tree: ast.Module) -> set[str]:
+    """The names a cell's top-level code binds (what later cells may use); not the local names
+    inside the functions and classes it defines."""
+    names, pending = set(), list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            pending.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _open_figures() -> set[int]:
+    pyplot = sys.modules.get("matplotlib.pyplot")  # a demo without plots never imports it
+    return set(pyplot.get_fignums()) if pyplot is not None else set()
+
+
+def _discard_partial_output(figures_before: set[int]) -> None:
+    """What a failed demo showed before it failed (printed lines, a progress bar stuck at 0/30)
+    and the figures it left half drawn: the recording replaces all of it."""
+    from IPython.display import clear_output
+
+    clear_output()
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        for number in set(pyplot.get_fignums()) - figures_before:
+            pyplot.close(number)
 
 
 def _display_recorded(outputs: list[dict]) -> None:
@@ -105,12 +142,19 @@ def demo(line: str, cell: str) -> Any:
 
     shell = get_ipython()
     notebook, _, cell_id = line.strip().partition("/")
+    source = shell.transform_cell(cell)
+    figures_before = _open_figures()
     try:
-        return _run(shell.transform_cell(cell), shell.user_ns)
+        result = _run(source, shell.user_ns)
     except Exception as error:
         if os.environ.get(STRICT_ENV) == "1":
             raise
         reason = why_it_failed(error, notebook)
+        _discard_partial_output(figures_before)
+        # What the names of this demo lack is what it lacked: the first demo's reason, once.
+        missing = getattr(error, "name", None) if isinstance(error, NameError) else None
+        _left_undefined.update(dict.fromkeys(_assigned_names(ast.parse(source)) - set(shell.user_ns),
+                                             _left_undefined.get(missing, reason)))
         recorded = recordings(notebook).get("demos", {}).get(cell_id)
         if recorded is None:
             raise RuntimeError(translate("ui:demo/could-not-run", "This demo could not run: {reason}.")
@@ -121,6 +165,9 @@ def demo(line: str, cell: str) -> Any:
                      f"{message.format(reason=reason)}</div>"))
         _display_recorded(recorded)
         return None
+    for name in _assigned_names(ast.parse(source)):
+        _left_undefined.pop(name, None)
+    return result
 
 
 def load_ipython_extension(shell) -> None:

@@ -15,21 +15,41 @@ import numpy as np
 
 from .language import translate
 
-# Thresholds for the relative error in float64 with centred differences (as in CS231n).
+STEP = 1e-5  # the h of the centred differences: float64 errs least near eps ** (1/3)
+
+# What a relative error says, in float64 with centred differences (CS231n's rule of thumb):
+# below SMOOTH_THRESHOLD the gradient is right; up to KINK_THRESHOLD it is right if the function
+# has kinks (ReLU at 0, max) near the point checked; above that, backward has a bug.
 SMOOTH_THRESHOLD = 1e-7
 KINK_THRESHOLD = 1e-5
 
 
-def _disagreement(scalar: Callable[[], float], array: np.ndarray, analytic: np.ndarray, h: float,
-                  entries: Iterable[int]) -> float:
-    """How far ``analytic`` (the gradient of ``scalar()`` w.r.t. ``array``) is from centred
-    differences, as the worst relative error |a - n| / max(1e-8, |a| + |n|) over the flat
-    ``entries``.
+# The check in three steps, as lesson 3 builds it: one centred difference, one relative error,
+# the worst over the entries. Private and per entry on purpose: a numerical gradient of a whole
+# array and the relative error of two arrays are lesson 3's exercises 5 and 6, and the toolkit
+# must not answer them (tests/test_no_answers_shipped.py).
 
-    One step, not two public functions: finite differences and the relative error are lesson 3's
-    exercises 5 and 6, and the toolkit must not answer them (tests/test_no_answers_shipped.py).
-    ``array`` is nudged in place and restored, so ``scalar`` must read it, not a copy.
-    """
+def _centred_difference(scalar: Callable[[], float], array: np.ndarray, index: tuple) -> float:
+    """(f(x + h e_i) - f(x - h e_i)) / 2h for the entry ``index`` of ``array``, which ``scalar()``
+    reads: the entry is nudged in place and put back."""
+    original = array[index]
+    array[index] = original + STEP
+    plus = scalar()
+    array[index] = original - STEP
+    minus = scalar()
+    array[index] = original
+    return (plus - minus) / (2 * STEP)
+
+
+def _relative_error(exact: float, numeric: float) -> float:
+    """|a - n| / max(1e-8, |a| + |n|) of one entry (the floor keeps 0 against 0 at 0)."""
+    return abs(exact - numeric) / max(1e-8, abs(exact) + abs(numeric))
+
+
+def _worst_relative_error(scalar: Callable[[], float], array: np.ndarray, analytic: np.ndarray,
+                          entries: Iterable[int]) -> float:
+    """The largest relative error between ``analytic`` (the gradient of ``scalar()`` with respect
+    to ``array``) and centred differences, over the flat ``entries`` of ``array``."""
     if np.shape(analytic) != array.shape:
         raise ValueError(translate("ui:gradcheck/shape", "gradient has shape {got} but the array it "
                                    "belongs to has shape {expected}; they must match.")
@@ -37,15 +57,8 @@ def _disagreement(scalar: Callable[[], float], array: np.ndarray, analytic: np.n
     worst = 0.0
     for flat_index in entries:
         # Index the array itself (not a flattened copy): it may be a non-contiguous view.
-        i = np.unravel_index(flat_index, array.shape)
-        original = array[i]
-        array[i] = original + h
-        plus = scalar()
-        array[i] = original - h
-        minus = scalar()
-        array[i] = original
-        numeric, exact = (plus - minus) / (2 * h), float(analytic[i])
-        worst = max(worst, abs(exact - numeric) / max(1e-8, abs(exact) + abs(numeric)))
+        index = np.unravel_index(flat_index, array.shape)
+        worst = max(worst, _relative_error(float(analytic[index]), _centred_difference(scalar, array, index)))
     return worst
 
 
@@ -93,14 +106,16 @@ def _named_parameters(obj: object, prefix: str = "") -> list[tuple[str, Getter, 
 
 
 def gradcheck(obj: object, x: np.ndarray, target: np.ndarray | None = None, *, loss: object = None,
-              seed: int = 0, h: float = 1e-5, max_entries: int = 400,
+              seed: int = 0, max_entries: int = 400,
               input_grad: bool = True) -> dict[str, float]:
     """Relative error between ``obj``'s analytic gradients and centred differences.
 
     - a layer or net: ``gradcheck(layer, x)`` checks L = sum(forward(x) * G) for a random G;
     - a layer or net with a loss: ``gradcheck(net, x, y, loss=CrossEntropyLoss())``;
     - a loss: ``gradcheck(loss, prediction, target)``.
-    Returns {"input": error, "<parameter>": error, ...}. ``backward`` must return the gradient
+    Returns {"input": error, "<parameter>": error, ...}: below ``SMOOTH_THRESHOLD`` (1e-7) a
+    gradient is right, up to ``KINK_THRESHOLD`` (1e-5) right near a kink, above it wrong.
+    ``backward`` must return the gradient
     with respect to the input; a net that deliberately skips it (returns None) is checked with
     ``input_grad=False``, which leaves "input" out. Works on a float64 deep copy, so
     the object you pass is left untouched. Arrays with more than ``max_entries`` entries are
@@ -149,11 +164,11 @@ def gradcheck(obj: object, x: np.ndarray, target: np.ndarray | None = None, *, l
 
     errors: dict[str, float] = {}
     if input_grad:
-        errors["input"] = _disagreement(scalar, x, np.asarray(analytic_input, float), h, entries(x))
+        errors["input"] = _worst_relative_error(scalar, x, np.asarray(analytic_input, float), entries(x))
     params = _named_parameters(obj)
     # Copy every analytic gradient before nudging anything: later forward calls overwrite caches.
     analytic_params = {name: np.array(get_grad(), dtype=float) for name, _, get_grad in params}
     for name, get_param, _ in params:
         param = get_param()
-        errors[name] = _disagreement(scalar, param, analytic_params[name], h, entries(param))
+        errors[name] = _worst_relative_error(scalar, param, analytic_params[name], entries(param))
     return errors

@@ -21,7 +21,27 @@ from typing import Any
 
 import numpy as np
 
+from .error_display import RED, line_in_a_cell, wrapped
 from .language import translate, translate_message
+
+
+class CheckFailed(AssertionError):
+    """A check that failed: its message is the hint, shown first and alone.
+
+    Python's traceback would put the hint last, under the frames of this module, which tell a
+    student nothing (and nbgrader's Validate dialog shows the whole test cell above it). IPython
+    shows what ``_render_traceback_`` returns instead: the hint, then the line of the test cell
+    that failed. An AssertionError still, so ``except AssertionError`` and pytest see it as one.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        lines = wrapped(str(self), RED)
+        where = line_in_a_cell(self.__traceback__)
+        if where is not None:
+            lines += [""] + wrapped(translate("ui:grading/failed-at", "(the check that failed: line "
+                                              "{line} of this cell, `{code}`)").format(line=where[0], code=where[1]))
+        return lines
+
 
 # Bound once, at import: later monkeypatching of numpy or math does not reach these.
 _array = np.array
@@ -37,12 +57,12 @@ def check_untampered() -> None:
     """Fail if the notebook replaced NumPy functions that tests and students rely on."""
     for name, original in _NUMPY_SNAPSHOT.items():
         if getattr(np, name, None) is not original:
-            raise AssertionError(translate(
+            raise CheckFailed(translate(
                 "ui:grading/numpy-replaced", "numpy.{name} was replaced in this notebook; graded tests "
                 "do not run on a modified NumPy. Remove the assignment and restart the kernel.").format(name=name))
     for name, original in _TESTING_SNAPSHOT.items():
         if getattr(np.testing, name, None) is not original:
-            raise AssertionError(translate(
+            raise CheckFailed(translate(
                 "ui:grading/testing-replaced", "numpy.testing.{name} was replaced in this notebook; "
                 "remove the assignment and restart the kernel.").format(name=name))
 
@@ -59,7 +79,7 @@ def _as_float_list(value: Any, what: str) -> tuple[tuple[int, ...], list[float]]
     try:
         array = _array(value, dtype=float)
     except (TypeError, ValueError) as error:
-        raise AssertionError(translate("ui:grading/not-numbers", "{what}: expected numbers, got {kind} ({error}).")
+        raise CheckFailed(translate("ui:grading/not-numbers", "{what}: expected numbers, got {kind} ({error}).")
                              .format(what=translate_message(what), kind=type(value).__name__, error=error)) from None
     return tuple(array.shape), array.reshape(-1).tolist()
 
@@ -73,7 +93,7 @@ def check_shape(actual: Any, expected: Sequence[int], what: str, hint: str = "")
     check_untampered()
     shape = tuple(getattr(actual, "shape", ()))
     if shape != tuple(expected):
-        raise AssertionError(_wrong_shape(what, tuple(expected), shape, hint))
+        raise CheckFailed(_wrong_shape(what, tuple(expected), shape, hint))
 
 
 def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: float = 1e-5,
@@ -84,18 +104,18 @@ def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: flo
     """
     check_untampered()
     if actual is None:
-        raise AssertionError(translate("ui:grading/none", "{what}: got None. Did you forget to return the result?")
+        raise CheckFailed(translate("ui:grading/none", "{what}: got None. Did you forget to return the result?")
                              .format(what=translate_message(what)))
     expected_shape, expected_values = _as_float_list(expected, what)
     actual_shape, actual_values = _as_float_list(actual, what)
     if actual_shape != expected_shape:
-        raise AssertionError(_wrong_shape(what, expected_shape, actual_shape, hint))
+        raise CheckFailed(_wrong_shape(what, expected_shape, actual_shape, hint))
     worst, worst_at = 0.0, -1
     for k, (a, e) in enumerate(zip(actual_values, expected_values)):
         if not _isfinite(a):
             if a == e:
                 continue
-            raise AssertionError(translate(
+            raise CheckFailed(translate(
                 "ui:grading/not-finite", "{what}: got {got} at flat index {index}, expected {expected}. "
                 "Look for an overflow (e.g. exp of a large number) or a log of 0. {hint}").format(
                     what=translate_message(what), got=a, index=k, expected=e,
@@ -104,7 +124,7 @@ def check_close(actual: Any, expected: Any, what: str, hint: str = "", rtol: flo
         if error > atol + rtol * abs(e) and error > worst:
             worst, worst_at = error, k
     if worst_at >= 0:
-        raise AssertionError(translate(
+        raise CheckFailed(translate(
             "ui:grading/wrong-values", "{what}: wrong values, e.g. {got} at flat index {index} where "
             "{expected} was expected. {hint}").format(
                 what=translate_message(what), got=f"{actual_values[worst_at]:.6g}", index=worst_at,
@@ -138,7 +158,7 @@ def check(condition: bool, message: str) -> None:
     """``assert`` that also refuses to run on a tampered NumPy, with a message for the student."""
     check_untampered()
     if not bool(condition):
-        raise AssertionError(translate_message(message))
+        raise CheckFailed(translate_message(message))
 
 
 def check_raises(error: type[BaseException], function: Callable[[], Any], message: str) -> None:
@@ -148,7 +168,7 @@ def check_raises(error: type[BaseException], function: Callable[[], Any], messag
             function()
     except error:
         return
-    raise AssertionError(translate_message(message))
+    raise CheckFailed(translate_message(message))
 
 
 # Set by the autograder's judge while it runs a test cell outside the student's process.
@@ -206,7 +226,14 @@ def _bare_instance(cls, **attributes):
     return instance
 
 
-def failure(message: str) -> AssertionError:
+def failure(message: str) -> CheckFailed:
     """The AssertionError a test raises itself (``raise failure(f"...") from None``), with its
     message in the notebook's language, as ``check`` would give it."""
-    return AssertionError(translate_message(message))
+    return CheckFailed(translate_message(message))
+
+
+def passed() -> None:
+    """The last line of a test cell's visible checks: one line saying that they passed (a cell
+    that passes would otherwise show nothing, and a student cannot tell it ran)."""
+    print(translate("ui:grading/passed", "✓ Visible checks passed (the grader also runs hidden tests "
+                    "on other sizes, seeds and data)."))

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .grading import check, quiet
+from .grading import check, failure, quiet
+from .language import translate
 from .mnist import load_mnist
 
 _MISSING = object()
@@ -79,8 +80,8 @@ def predictions(name: str, net: Any, x: np.ndarray) -> np.ndarray:
         with quiet():
             probabilities = np.asarray(net.forward(np.array(x)), dtype=np.float64)
     except Exception as error:
-        raise AssertionError(f"{name}.forward failed on {len(x)} test digits: "
-                             f"{type(error).__name__}: {error}") from error
+        raise failure(f"{name}.forward failed on {len(x)} test digits: "
+                      f"{type(error).__name__}: {error}") from None
     check(probabilities.shape == (len(x), 10), f"{name}.forward on {len(x)} digits should "
           f"return shape ({len(x)}, 10), got {probabilities.shape}.")
     check(np.isfinite(probabilities).all() and np.abs(probabilities.sum(axis=1) - 1).max() < 1e-3,
@@ -114,4 +115,7 @@ def check_trained_net(name: str, n_linear: int, min_accuracy: float, *,
           f"grader will want {100 * min_accuracy:.0f} %; yours is {100 * measured:.1f} % (the grader "
           "measures on digits of its own). Is it trained? Look at its training curves: more epochs "
           "or another learning rate may help.")
+    print(translate("ui:trained-nets/accuracy", "{name}: {measured:.1f} % on your {count} test digits; "
+                    "the grader wants {threshold:.0f} % (on digits of its own).").format(
+                        name=name, measured=100 * measured, count=len(y_test), threshold=100 * min_accuracy))
     return net

@@ -110,3 +110,42 @@ def test_running_a_set_up_cell_again_prints_nothing(capsys):
         for _ in range(2):
             shell.run_line_magic(*magic[0][1:].split(" ", 1))
     assert capsys.readouterr().out == ""
+
+
+def test_an_unfinished_method_is_named_with_the_class_that_holds_it():
+    from coursekit import add_to_class
+
+    class Net:
+        pass
+
+    @add_to_class(Net)
+    def backward(self, grad):  # as nbgrader leaves an answer cell that was not written
+        raise NotImplementedError()
+
+    class RecordingNet(Net):  # a subclass, as lesson 4's training demo uses
+        pass
+
+    error = raised_by(lambda: RecordingNet().backward(1.0))
+    assert why_it_failed(error, "04_backpropagation") == "`Net.backward` is not done yet"
+
+
+def test_a_chain_of_demos_that_fall_back_gives_the_first_reason_once(monkeypatch, capsys):
+    """Demo 2 needs what demo 1 computes, demo 3 what demo 2 computes: all name the exercise."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from coursekit import demos
+
+    monkeypatch.delenv("COURSEKIT_DEMOS_STRICT", raising=False)
+    monkeypatch.setattr(demos, "_left_undefined", {})
+    monkeypatch.setattr(demos, "recordings", lambda notebook: {"demos": {"a": [], "b": [], "c": []}})
+    shell = InteractiveShell.instance()
+    shell.run_cell("class Net:\n    def backward(self, grad):\n        raise NotImplementedError()")
+    notices = []
+    monkeypatch.setattr(demos, "_display_recorded", lambda outputs: None)
+    monkeypatch.setattr("IPython.display.display", lambda html: notices.append(html.data))
+    demos.demo("lesson/a", "print('partial')\nhistory = Net().backward(1)")
+    demos.demo("lesson/b", "curves = [h for h in history]")
+    demos.demo("lesson/c", "print(curves)")
+    assert [n.count("`Net.backward` is not done yet") for n in notices] == [1, 1, 1], notices
+    assert "`curves`, which an earlier demo" in notices[2] and "history" not in notices[2], notices
+    assert "is not defined yet" not in " ".join(notices)

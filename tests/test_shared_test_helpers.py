@@ -7,6 +7,7 @@ down the behaviour the messages rely on, in milliseconds.
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from coursekit.grading import agrees
 from coursekit.stand_ins import Scale, Shift
 from coursekit.trained_nets import check_trained_net, read_layers
-from graders.gradients import numeric_gradient
+from graders.gradients import FLOAT32_THRESHOLD, SMOOTH_THRESHOLD, numeric_gradient, relative_error
 from graders.lab import check_graded_net, forward_from_weights
 from graders.softmax import reference_softmax
 from solutions import Linear, Net, ReLU, Softmax, Tanh
@@ -82,8 +83,11 @@ def trained_net():
     return net
 
 
-def test_a_trained_net_passes_what_the_grader_measures(trained_net):
+def test_a_trained_net_passes_what_the_grader_measures(trained_net, capsys):
     assert check_trained_net("net", n_linear=2, min_accuracy=0.85, net=trained_net) is trained_net
+    # The student sees the accuracy measured next to what the grader wants, not just silence.
+    assert re.fullmatch(r"net: (\d+\.\d) % on your 1000 test digits; the grader wants 85 % "
+                        r"\(on digits of its own\)\.\n", capsys.readouterr().out)
     check_graded_net("net", trained_net, n_linear=2, min_accuracy=0.85)
 
 
@@ -160,6 +164,48 @@ def test_numeric_gradient_matches_a_known_derivative_and_restores_x():
     grad = numeric_gradient(lambda v: float(np.sum(v ** 3)), x)
     assert np.allclose(grad, 3 * before ** 2, atol=1e-8)
     assert np.array_equal(x, before)
+
+
+def test_numeric_gradient_works_in_float64_on_a_float32_input():
+    # Nudging float32 entries by 1e-6 would lose the step to rounding (lesson 3's old figure).
+    x = np.array([[0.3, -1.7, 2.2]], dtype=np.float32)
+    grad = numeric_gradient(lambda v: float(np.sum(np.sin(v))), x)
+    assert grad.dtype == np.float64 and x.dtype == np.float32
+    assert relative_error(np.cos(x.astype(np.float64)), grad) < SMOOTH_THRESHOLD
+
+
+def test_relative_error_separates_right_from_wrong_gradients_at_the_thresholds():
+    rng = np.random.default_rng(5)
+    z, G = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    right = G * (1 - np.tanh(z) ** 2)
+    numeric = numeric_gradient(lambda v: float(np.sum(np.tanh(v) * G)), z)
+    assert relative_error(right, numeric) < SMOOTH_THRESHOLD / 10
+    for wrong in (2 * right, -right, right / 4, G * (1 - np.tanh(z)), right.T.reshape(4, 3)):
+        assert relative_error(wrong, numeric) > 1e-3
+    assert relative_error(right.astype(np.float32), numeric) < FLOAT32_THRESHOLD
+    assert relative_error(np.full((4, 3), np.nan), numeric) == float("inf")
+
+
+def test_relative_error_is_not_fooled_by_saturated_entries():
+    # Losses of 15 and 125 with true gradients as small as 1e-13: there, the finite differences'
+    # rounding noise is the whole entry. Entry by entry (lesson 3's definition) a right answer
+    # measures 5e-6, above the threshold; over the array it measures 1e-9.
+    scores = np.array([[0.0, 30.0, 0.0], [250.0, 0.0, 1.0]])
+    y = np.array([0, 1])
+
+    def loss(s):
+        shifted = s - s.max(axis=1, keepdims=True)
+        return float(-(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))[np.arange(2), y].mean())
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    right, numeric = (p - np.eye(3)[y]) / 2, numeric_gradient(loss, scores)
+    entry_by_entry = np.max(np.abs(right - numeric) / np.maximum(1e-8, np.abs(right) + np.abs(numeric)))
+    assert entry_by_entry > SMOOTH_THRESHOLD > relative_error(right, numeric)
+
+
+def test_relative_error_of_a_wrong_shape_names_both_shapes():
+    with pytest.raises(AssertionError, match=r"dW: expected shape \(2, 3\), got \(3, 2\)"):
+        relative_error(np.ones((3, 2)), np.ones((2, 3)), "dW")
 
 
 def test_reference_softmax_is_stable_and_rows_sum_to_one():

@@ -6,8 +6,8 @@ framework in the course (lesson recaps, lesson answers, lab answers) agrees by c
 
 - ``"losses.softmax"``: a whole function or class of ``solutions/losses.py``;
 - ``"layers.Linear.forward"``: one method, written as ``@add_to_class(Linear)`` above it;
-- ``"layers.Linear[__init__]"``: the class line, its docstring and only the listed members
-  (``"layers.Softmax[]"``: the class line and docstring only).
+- ``"layers.Linear[__init__]"``: the class line, its docstring, its class attributes and only the
+  listed members (``"layers.Softmax[]"``: the class line, docstring and class attributes).
 
 ``course.header`` (optional) is put above the code, and ``course.drop_bases`` (optional) writes
 ``class Linear:`` instead of ``class Linear(Layer):`` where the base class is not taught yet.
@@ -100,6 +100,10 @@ class Solutions:
         body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             parts[0] += lines[body[0].lineno - 1:body[0].end_lineno]  # the docstring
+        # Class attributes (a default every instance shares) belong to the class, not to a method.
+        attributes = [item for item in body if isinstance(item, (ast.Assign, ast.AnnAssign))]
+        if attributes:
+            parts.append([line for item in attributes for line in self._text(lines, item)])
         parts += [self._text(lines, members[name]) for name in wanted]
         return "\n\n".join("\n".join(part) for part in parts)
 

@@ -38,7 +38,11 @@ class Linear(Layer):
 
     Attributes: W (nout, nin) and b (1, nout) are the parameters; forward caches its input
     as x; backward stores dW and db, the gradients of the loss with respect to W and b.
+    input_grad: whether backward returns dL/dx. Set it to False on a network's first layer: its
+    input is the data, whose gradient nobody uses (PyTorch skips it too: requires_grad=False).
     """
+
+    input_grad = True
 
     def __init__(self, nin, nout):
         """Weights from N(0, 1/sqrt(nin)) drawn with np.random.normal; zero bias."""
@@ -63,10 +67,15 @@ class Linear(Layer):
         ### END SOLUTION
 
     def backward(self, grad):
-        """Store self.dW, self.db from grad = dL/dz of shape (N, nout); return dL/dx, shape (N, nin)."""
+        """Store self.dW, self.db from grad = dL/dz of shape (N, nout); return dL/dx, shape (N, nin).
+
+        Returns None instead when self.input_grad is False (a first layer, whose input is the data).
+        """
         ### BEGIN SOLUTION
         self.dW = grad.T @ self.x
         self.db = grad.sum(axis=0, keepdims=True)
+        if not self.input_grad:  # a first layer: one matmul as large as dW saved, nothing lost
+            return None
         return grad @ self.W
         ### END SOLUTION
 

@@ -31,7 +31,10 @@ class Net:
         ### END SOLUTION
 
     def backward(self, grad):
-        """Backpropagate dL/d(output) through the layers in reverse; return dL/d(input)."""
+        """Backpropagate dL/d(output) through the layers in reverse; return dL/d(input).
+
+        (None when the first layer skips it: a first Linear with input_grad = False.)
+        """
         ### BEGIN SOLUTION
         for layer in reversed(self.layers):
             grad = layer.backward(grad)

@@ -198,3 +198,31 @@ def test_gradcheck_refuses_a_backward_that_returns_nothing():
 
     with pytest.raises(ValueError, match=r"returned None.*did you forget `return`"):
         gradcheck(ForgotReturn(3, 2), np.ones((4, 3)))
+
+
+def test_a_first_layer_without_input_grad_skips_only_dx(rng):
+    # The same parameter gradients as a net that computes dL/dx, and no dL/dx: what PyTorch does
+    # for data with requires_grad=False.
+    x, y = rng.normal(size=(10, 4)), rng.integers(0, 3, size=10)
+    computed = {}
+    for input_grad in (True, False):
+        net = Net(seeded_linear(4, 8, 1), ReLU(), seeded_linear(8, 3, 2), Softmax())
+        net.layers[0].input_grad = input_grad
+        loss = CrossEntropyLoss()
+        loss.forward(net.forward(x), y)
+        computed[input_grad] = net.backward(loss.backward()), net.gradients()
+    (dx, with_dx), (nothing, without_dx) = computed[True], computed[False]
+    assert dx.shape == x.shape and nothing is None
+    assert all(np.array_equal(a, b) for a, b in zip(with_dx, without_dx))
+    assert Linear.input_grad is True  # every other layer, and a layer made without __init__
+
+
+def test_a_net_that_skips_its_input_gradient_is_checked_without_it(rng):
+    net = Net(seeded_linear(4, 8, 1), Tanh(), seeded_linear(8, 3, 2), Softmax())
+    net.layers[0].input_grad = False
+    x, y = rng.normal(size=(10, 4)), rng.integers(0, 3, size=10)
+    with pytest.raises(ValueError, match="returned None"):
+        gradcheck(net, x, y, loss=CrossEntropyLoss())
+    errors = gradcheck(net, x, y, loss=CrossEntropyLoss(), input_grad=False)
+    assert "input" not in errors and len(errors) == 4
+    assert max(errors.values()) < SMOOTH_THRESHOLD, errors

@@ -100,6 +100,8 @@ def toy_solutions(tmp_path: Path) -> Solutions:
         class Scale(Layer):
             """Multiplies by two."""
 
+            factor = 2
+
             def forward(self, x):
                 """Twice x."""
                 ### BEGIN SOLUTION
@@ -131,9 +133,9 @@ def test_an_answer_cell_keeps_the_solution_region_and_a_recap_drops_it(toy_solut
     assert "        return 2 * x\n" in recap
 
 
-def test_a_class_skeleton_shows_only_the_listed_members(toy_solutions):
+def test_a_class_skeleton_shows_its_class_attributes_and_only_the_listed_members(toy_solutions):
     skeleton = cell_source(cell(["layers.Scale[backward]"], drop_bases=["Scale"]), toy_solutions)
-    assert skeleton == ('class Scale:\n    """Multiplies by two."""\n\n'
+    assert skeleton == ('class Scale:\n    """Multiplies by two."""\n\n    factor = 2\n\n'
                         "    def backward(self, grad):\n        return 2 * grad")
 
 

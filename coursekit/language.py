@@ -119,15 +119,25 @@ def translate_message(text: str, language: str | None = None) -> str:
         match = pattern.fullmatch(text)
         if match:
             # A value that is itself a text of the catalogue ("absolute error" in
-            # f"{name}: best constant") is shown translated too.
-            exact = _locale(language)["messages"]
-            values = {name: exact.get(value, value) if "{" not in value else value
-                      for name, value in match.groupdict().items()}
+            # f"{name:>14}: best constant", "early stopping at epoch 12" in f"{name}\n..." ) is
+            # shown translated too; each value is shorter than the text, so this ends.
+            values = {name: _translated_value(value, language) for name, value in match.groupdict().items()}
             try:
                 return translation.format(**values)
             except (KeyError, IndexError, ValueError):  # a malformed translation: keep the English
                 return text
+    if "\n" in text:  # lines put together ("too small\n" + a title): each line on its own
+        return "\n".join(translate_message(line, language) for line in text.split("\n"))
     return text
+
+
+def _translated_value(value: str, language: str) -> str:
+    """One value of a message, translated if it is a catalogue text, its padding kept."""
+    core = value.strip()
+    if not core or "{" in core:
+        return value
+    start = value.index(core)
+    return value[:start] + translate_message(core, language) + value[start + len(core):]
 
 
 def answer_stub(language: str | None = None) -> str:

@@ -39,6 +39,7 @@ Commands (from the course folder)::
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import re
 import sys
@@ -580,28 +581,78 @@ NAMES = re.compile(r"\[[^\]]*\]|(?<![*\w])\*(?=\S)[^*\n]+?(?<=\S)\*(?!\*)|(?<![_
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z'’-]*(?:[ ,]+[A-Za-z][a-z'’-]*){4,}\b")
 
 
-#: One term per concept (../shared/seed/GLOSSARY.bn.md and the translators' choices): a variant
-#: that crept in -> the course's term.
-VARIANTS = {
-    "শ্রেণী": "শ্রেণি",  # the older spelling
-    "বহুস্তর পারসেপট্রন": "মাল্টি-লেয়ার পারসেপট্রন",
-    "বহু-স্তর পারসেপট্রন": "মাল্টি-লেয়ার পারসেপট্রন",
-    "ফাইনাইট ডিফারেন্স": "সসীম পার্থক্য",
-    "সেন্টার্ড": "কেন্দ্রীয়",
-    "ক্রস-এন্ট্রপি": "ক্রস-এনট্রপি",
-    "শ্রেণিবিন্যাসকারী": "ক্লাসিফায়ার",
-    "সিদ্ধান্ত-সীমারেখা": "সিদ্ধান্ত-সীমানা",
-    "আদর্শ বিচ্যুতি": "প্রমিত বিচ্যুতি",
-    "স্ট্যান্ডার্ড ডেভিয়েশন": "প্রমিত বিচ্যুতি",
-    "অটোম্যাটিক ডিফারেনশিয়েশন": "অটোমেটিক ডিফারেনশিয়েশন",
-    "স্বয়ংক্রিয় ডিফারেনশিয়েশন": "অটোমেটিক ডিফারেনশিয়েশন",
-    "শেপ": "আকার",
-    "হিস্ট্রি": "ইতিহাস",
-    # A term swapped in without its suffix adjusted:
-    "বিচ্যুতিের": "বিচ্যুতির",
-    "ইতিহাসর": "ইতিহাসের",
-    "ইতিহাসতে": "ইতিহাসে",
-}
+@dataclass(frozen=True)
+class Term:
+    """One row of ``translations/<language>/terms.md``: the course's term and the variants the
+    check refuses (``heading`` rows: the term a heading must use when its English says ``english``)."""
+    english: str
+    term: str
+    variants: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
+    heading: bool = False
+
+
+@functools.cache
+def terms(root: Path, language: str) -> tuple[Term, ...]:
+    """The term table of ``language`` (one term per concept), read from its Markdown table."""
+    path = root / "translations" / language / "terms.md"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[2] or cells[0] in ("English", "---"):
+            continue
+        heading = cells[2].startswith("heading:")
+        variants = tuple(v.strip() for v in cells[2].removeprefix("heading:").split(",") if v.strip())
+        exceptions = tuple(v.strip() for v in cells[3].split(",") if v.strip())
+        rows.append(Term(cells[0], cells[1], variants, exceptions, heading))
+    return tuple(rows)
+
+
+def _variant_pattern(variant: str) -> re.Pattern:
+    # A Latin variant ("seed", "Python") is prose only when no code touches it: not
+    # default_rng(seed), seed=1 or np.random.seed.
+    if re.search("[A-Za-z]", variant):
+        return re.compile(rf"(?<![\w.(=]){re.escape(variant)}(?![\w(=)])")
+    return re.compile(re.escape(variant))
+
+
+def term_problems(text: str, table: tuple[Term, ...]) -> list[str]:
+    """Variants of the course's terms in ``text``'s prose, whitespace-normalised."""
+    flat = re.sub(r"\s+", " ", prose(text))
+    found = []
+    for row in table:
+        if row.heading:
+            continue
+        bare = flat
+        for exception in row.exceptions:
+            bare = bare.replace(exception, " ")
+        used = [v for v in row.variants if _variant_pattern(v).search(bare)]
+        if used:
+            found.append(f"one term per concept ({row.english}): " + ", ".join(f"{v} -> {row.term}" for v in used))
+    return found
+
+
+HEADING = re.compile(r"^#+ .*$", re.M)
+
+
+def heading_problems(original: str, translation: str, table: tuple[Term, ...]) -> list[str]:
+    """A heading that says "Recap" (or "Review") in English uses the table's term for it, not
+    the other one's."""
+    english = " ".join(HEADING.findall(original)).lower()
+    bengali = " ".join(HEADING.findall(translation))
+    rows = [row for row in table if row.heading]
+    says = {row.term: row.english.split()[0].lower() for row in rows}  # term -> its English word
+    found = []
+    for row in rows:
+        if says[row.term] not in english:
+            continue
+        swapped = [v for v in row.variants if v in bengali and says.get(v, "") not in english]
+        if row.term not in bengali or swapped:
+            found.append(f"a heading that says {row.english.split()[0]!r} uses {row.term}"
+                         + (f" (not {', '.join(swapped)})" if swapped else ""))
+    return found
+
+
 #: "layer" is স্তর; লেয়ার only inside the glossary's মাল্টি-লেয়ার পারসেপট্রন.
 LAYER_LOANWORD = re.compile(r"(?<!মাল্টি-)লেয়ার")
 
@@ -623,8 +674,9 @@ def prose(text: str) -> str:
     return LINK_TARGET.sub("]", text)
 
 
-def hygiene_problems(text: str) -> list[str]:
-    """What is wrong with a Bengali text on its own: encoding, stray scripts, spelling rules."""
+def hygiene_problems(text: str, language: str = "bn") -> list[str]:
+    """What is wrong with a Bengali text on its own: encoding, stray scripts, spelling rules,
+    terms (``translations/<language>/terms.md``)."""
     found = []
     if not unicodedata.is_normalized("NFC", text):
         found.append("not in Unicode NFC (normalise with unicodedata.normalize('NFC', text))")
@@ -634,9 +686,7 @@ def hygiene_problems(text: str) -> list[str]:
         found.append("box-drawing characters")
     if RA_YA_WITHOUT_JOINER.search(text):
         found.append("র্য at the start of a word needs the zero-width joiner: র\u200d্য (as in র\u200d্যান্ডম)")
-    variants = [v for v in VARIANTS if v in text]
-    if variants:
-        found.append("one term per concept: " + ", ".join(f"{v} -> {VARIANTS[v]}" for v in variants))
+    found += term_problems(text, terms(course_root(), language))
     if LAYER_LOANWORD.search(text):
         found.append("layer is স্তর (লেয়ার only in মাল্টি-লেয়ার পারসেপট্রন)")
     bengali_math = [m for m in math_spans(text) if BENGALI.search(m)]
@@ -647,7 +697,7 @@ def hygiene_problems(text: str) -> list[str]:
 
 def problems_of(original: str, translation: str) -> list[str]:
     """What is wrong with ``translation`` of ``original`` (empty: nothing found)."""
-    found = hygiene_problems(translation)
+    found = hygiene_problems(translation) + heading_problems(original, translation, terms(course_root(), "bn"))
     # Sets, not lists: a translation may name a piece of code once more or once less.
     if set(code_spans(original)) != set(code_spans(translation)):
         missing = set(code_spans(original)) - set(code_spans(translation))

@@ -402,6 +402,9 @@ def test_texts_shown_through_a_name_are_extracted_too():
     (r"10টি স্তরের পর $\log_{10}|$মান$|$", "10টি স্তরের পর log₁₀|মান|"),
     (r"ত্রুটি $f(x^{(i)}) - y^{(i)}$", "ত্রুটি f(x⁽ⁱ⁾) − y⁽ⁱ⁾"),
     (r"মডেল $f(x) = 0.25\,x$", "মডেল f(x) = 0.25\u2009x"),
+    # No Unicode subscript for c or y: an index as the code writes it, never a raw "_c".
+    (r"সম্ভাবনা $\sigma(z / T)_c$", "সম্ভাবনা σ(z / T)[c]"),
+    (r"আসল শ্রেণির সম্ভাবনা, $p_y$", "আসল শ্রেণির সম্ভাবনা, p[y]"),
 ])
 def test_math_beside_bengali_is_written_out_in_plain_unicode(text, plain):
     """Mathtext would draw the whole text, Bengali included, letter by letter as boxes."""

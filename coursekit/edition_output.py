@@ -4,7 +4,8 @@ Demo cells are the same code in both editions (nbgrader keeps one copy of each l
 they set titles, labels and legends and print lines in English. Their texts are in the edition's
 catalogue as templates (instructor/translations.py takes every string a code cell gives a
 title, an axis or legend label, ``ax.text`` or ``print``). Here, once per process, Matplotlib's
-``Text.set_text`` and ``print`` pass each text through ``translate_message``: one that matches
+``Text.set_text`` and ``print`` pass each text through ``translate_message`` (and each new
+widget's ``description``, through ipywidgets' ``on_widget_constructed``): one that matches
 a template is shown translated, with the same values; anything else (numbers, tick labels, the
 student's own prints) is shown as it is. A translated plot text that mixes Bengali and ``$math$``
 gets its math in plain Unicode (plain_math.py): mathtext cannot draw Bengali. English notebooks
@@ -31,6 +32,14 @@ def apply() -> None:
     if "print" not in _installed:
         _installed.add("print")
         builtins.print = _translating_print(builtins.print, chosen)
+    if "widgets" not in _installed:
+        _installed.add("widgets")
+        try:  # (cheap; a slider may be made before coursekit.plotting is imported)
+            from ipywidgets import Widget
+        except ImportError:  # a terminal without Jupyter's widgets
+            pass
+        else:
+            Widget.on_widget_constructed(_translating_description(chosen))
     if "matplotlib" in sys.modules and "text" not in _installed:
         _installed.add("text")
         from matplotlib.text import Text
@@ -56,6 +65,19 @@ def _translating_print(original, chosen: str):
 
     print.__doc__ = original.__doc__
     return print
+
+
+def _translating_description(chosen: str):
+    """ipywidgets' own hook, called for every widget made: a slider's label in the edition's
+    language (a progress bar's words come through coursekit.progress)."""
+    def translate_description(widget) -> None:
+        description = getattr(widget, "description", None)
+        if isinstance(description, str) and description:
+            translated = language.translate_message(description, chosen)
+            if translated != description:
+                widget.description = translated
+
+    return translate_description
 
 
 def _translating_set_text(original, chosen: str):

@@ -113,21 +113,46 @@ def translate_message(text: str, language: str | None = None) -> str:
     language = language or current()
     if language == ENGLISH or not text or len(text) > MAX_MESSAGE_CHARS:
         return text
+    best, best_unexplained = None, None
     for pattern, translation, start, end in _message_patterns(language):
         if not (text.startswith(start) and text.endswith(end)):
             continue
         match = pattern.fullmatch(text)
-        if match:
-            # A value that is itself a text of the catalogue ("absolute error" in
-            # f"{name}: best constant") is shown translated too.
-            exact = _locale(language)["messages"]
-            values = {name: exact.get(value, value) if "{" not in value else value
-                      for name, value in match.groupdict().items()}
+        if match is None:
+            continue
+        # A value that is itself a text of the catalogue ("absolute error" in
+        # f"{name:>14}: best constant", "early stopping at epoch 12" in f"{name}\n...") is
+        # shown translated too; each value is shorter than the text, so this ends.
+        values = {name: _translated_value(value, language) for name, value in match.groupdict().items()}
+        # Two templates may match one text ("{v1}, {v2}: {v3}" and "{v1} hidden unit{v2}: {v3}"
+        # both match "XOR, two layers, 8 hidden units: 100%"): the right one leaves the least
+        # text unexplained, that is neither a number nor a text of the catalogue.
+        unexplained = sum(len(match[name]) for name, value in values.items()
+                          if value == match[name] and not _NUMBER.fullmatch(value))
+        if best_unexplained is None or unexplained < best_unexplained:
             try:
-                return translation.format(**values)
+                best, best_unexplained = translation.format(**values), unexplained
             except (KeyError, IndexError, ValueError):  # a malformed translation: keep the English
-                return text
+                continue
+        if best_unexplained == 0:
+            break
+    if best is not None:
+        return best
+    if "\n" in text:  # lines put together ("too small\n" + a title): each line on its own
+        return "\n".join(translate_message(line, language) for line in text.split("\n"))
     return text
+
+
+_NUMBER = re.compile(r"[\d\s.,:%eE+\-−()\[\]/=x×]*")
+
+
+def _translated_value(value: str, language: str) -> str:
+    """One value of a message, translated if it is a catalogue text, its padding kept."""
+    core = value.strip()
+    if not core or "{" in core:
+        return value
+    start = value.index(core)
+    return value[:start] + translate_message(core, language) + value[start + len(core):]
 
 
 def answer_stub(language: str | None = None) -> str:

@@ -3,8 +3,9 @@
 Matplotlib draws a text with any ``$...$`` entirely with mathtext, letter by letter in its math
 fonts: the Bengali words around the math would lose their conjuncts and vowel signs and come out
 as boxes. So in such a text the math becomes ordinary characters (``$x_1$`` -> x₁,
-``$\\partial L/\\partial x$`` -> ∂L/∂x), which the normal text path shapes with the Bengali font
-after DejaVu Sans. Covers the notation the course's plots use; anything else stays as written.
+``$\\partial L/\\partial x$`` -> ∂L/∂x, ``$p_y$`` -> p[y] where Unicode has no subscript letter),
+which the normal text path shapes with the Bengali font after DejaVu Sans. Covers the notation
+the course's plots use; anything else stays as written.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def _script(match: re.Match) -> str:
     table = SUB if kind == "_" else SUP
     if inner and all(char in table for char in inner):
         return "".join(table[char] for char in inner)
+    if kind == "_":  # no Unicode subscript (c, y...): an index, as the code writes it, p[y]
+        return f"[{inner}]"
     return kind + (inner if len(inner) == 1 else f"({inner})")
 
 

@@ -1,4 +1,8 @@
-"""Progress bars that draw as a widget in Jupyter and as text in a terminal."""
+"""Progress bars that draw as a widget in Jupyter and as text in a terminal.
+
+The description is a text of the edition's catalogue (``desc="epochs"`` in a cell is an entry,
+instructor/translations.py), shown in the notebook's language.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from typing import TypeVar
 
 from tqdm.auto import tqdm
 
+from .language import translate_message
+
 T = TypeVar("T")
 
 
 def progress_bar(iterable: Iterable[T], desc: str = "", total: int | None = None,
                  leave: bool = True) -> Iterable[T]:
-    return tqdm(iterable, desc=desc, total=total, leave=leave)
+    return tqdm(iterable, desc=translate_message(desc) if desc else desc, total=total, leave=leave)

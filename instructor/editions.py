@@ -5,7 +5,10 @@ The Bengali edition (``bn/``) is generated, never edited by hand:
 1. each English source notebook gets its markdown cells replaced by their translations from
    ``translations/bn/<assignment>/<notebook>.po`` (instructor/translations.py) and the notebook
    metadata ``course.language = "bn"``; every code cell, test and nbgrader field stays the
-   English one, byte for byte, so both editions share grade ids, checksums and one gradebook;
+   English one, byte for byte, so both editions share grade ids and one gradebook, except the
+   first line of a collapsed cell (a quiz, a test), the comment JupyterLab shows as the cell's
+   caption, which is the edition's (``caption:`` entries; autograding puts the English back,
+   then the edition's, as it does for locked markdown: instructor/preprocessors.py);
 2. nbgrader generates the student versions from those Bengali sources, in a scratch course, as
    it does for the English ones; they are written to ``bn/<assignment>/``. A translated file
    beside a notebook (``translations/bn/lab/README.md``) replaces the English one.
@@ -55,6 +58,9 @@ def translated_source(root: Path, notebook: Path, language: str) -> nbformat.Not
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = texts.get(f"{translations.MARKDOWN}{cell.id}", cell.source)
+        elif translations.caption(cell) and translations.caption_context(translations.caption(cell)) in texts:
+            cell.source = translations.with_caption(
+                cell.source, texts[translations.caption_context(translations.caption(cell))])
     nb.metadata.setdefault("course", {})["language"] = language
     return nb
 
@@ -67,8 +73,9 @@ def runtime_texts(root: Path, language: str) -> dict[str, dict[str, str]]:
         if not catalogue.exists() or origin == root / translations.INSTRUCTOR_MODULE:
             continue  # (the instructor's tools read their own catalogue)
         for entry in polib.pofile(str(catalogue)):
-            if entry.obsolete or not entry.translated() or entry.msgctxt.startswith(translations.MARKDOWN):
-                continue  # markdown is built into the notebooks themselves
+            if entry.obsolete or not entry.translated() or entry.msgctxt.startswith(
+                    (translations.MARKDOWN, translations.CAPTION)):
+                continue  # markdown and captions are built into the notebooks themselves
             if entry.msgctxt.startswith(translations.MESSAGE):
                 messages[entry.msgid] = entry.msgstr
             else:

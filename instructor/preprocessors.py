@@ -203,7 +203,8 @@ class DetectTampering(NbGraderPreprocessor):
 
 class KeepEditionText(NbGraderPreprocessor):
     """After OverwriteCells: a locked markdown cell of a notebook from another edition (the Bengali
-    one) gets its translated text back.
+    one) gets its translated text back, and a collapsed code cell its translated caption (the
+    first line, a comment: instructor/editions.py).
 
     OverwriteCells restores every locked cell from the gradebook's source, which is English: the
     lab's four questions of a Bengali notebook would come back in English in the graded notebook
@@ -235,9 +236,12 @@ class KeepEditionText(NbGraderPreprocessor):
         stub, english_stub = answer_stub(language).strip(), answer_stub("en")
         for cell in nb.cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
+            caption = translations.caption(cell)
             if (cell.cell_type == "markdown" and meta.get("locked")
                     and f"{translations.MARKDOWN}{cell.get('id')}" in texts):
                 cell.source = texts[f"{translations.MARKDOWN}{cell.get('id')}"]
+            elif meta.get("locked") and caption and translations.caption_context(caption) in texts:
+                cell.source = translations.with_caption(cell.source, texts[translations.caption_context(caption)])
             elif cell.cell_type == "markdown" and meta.get("solution") and cell.source.strip() == stub:
                 cell.source = english_stub
         return nb, resources

@@ -19,6 +19,9 @@ Entries:
 - ``quiz:<quiz id>/<question id>/question|option:<option id>|feedback:<option id>`` and
   ``quiz:<quiz id>/title`` -- the text of a ``show_quiz`` call (coursekit/quiz.py). Answers are
   checked by ids and keys, so a translation never changes an answer.
+- ``caption:<hash>`` -- the first line of a collapsed code cell (a quiz, a test cell), a
+  comment that JupyterLab shows as the cell's caption: the edition writes the translated
+  comment in its place (instructor/editions.py), the only line of code an edition changes.
 - ``msg:<hash>`` -- a message of a test cell's checks (``check``, ``check_close``...), as a
   template: the f-string's values become ``{v1}``, ``{v2}``... (the translator's note says which
   expression each is); coursekit.language.translate_message recognises the English message
@@ -36,6 +39,7 @@ Commands (from the course folder)::
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import re
 import sys
@@ -51,6 +55,7 @@ from coursekit.quiz import correct_option
 LANGUAGES = {"bn": "Bengali"}
 MARKDOWN = "md:"
 QUIZ = "quiz:"
+CAPTION = "caption:"
 
 
 @dataclass(frozen=True)
@@ -115,9 +120,45 @@ CHECK_KEYWORDS = {"message", "what", "hint"}
 MESSAGE = "msg:"
 
 
+def operands(node: ast.expr) -> list[ast.expr]:
+    """The strings and values a text is added up from (``f"..." + hint``), in order."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return operands(node.left) + operands(node.right)
+    return [node]
+
+
+def joined_template(parts: list[ast.expr], source: str, separator: str = "",
+                    need_text: bool = True) -> tuple[str, list[str]] | None:
+    """Texts and values written one after the other (``print(a, b)``, ``f"..." + hint``) as one
+    template; None if no part is a string and ``need_text``."""
+    text, values, any_text = "", [], False
+    for index, argument in enumerate(parts):
+        part = message_template(argument, source)
+        if part is None:  # a value: its str() is a placeholder
+            values.append(ast.get_source_segment(source, argument) or "?")
+            part = (f"{{v{len(values)}}}", [])
+        else:  # renumber the part's own placeholders after the ones before it
+            any_text = True
+            own, names = part
+            for number in range(len(names), 0, -1):
+                own = own.replace(f"{{v{number}}}", f"{{v{len(values) + number}}}")
+            values += names
+            part = (own, [])
+        text += (separator if index else "") + part[0]
+    return (text, values) if any_text or not need_text else None
+
+
 def message_template(node: ast.expr, source: str) -> tuple[str, list[str]] | None:
     """A test message as a template: its literal text, ``{v1}``, ``{v2}``... where an f-string puts
-    a value (with the expressions, for the translator). None for anything but a string."""
+    a value (with the expressions, for the translator). None for anything but a string (or
+    strings added up: ``f"..." + hint``)."""
+    parts = operands(node)
+    if len(parts) > 1:
+        return joined_template(parts, source)
+    return _string_template(node, source)
+
+
+def _string_template(node: ast.expr, source: str) -> tuple[str, list[str]] | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value.replace("{", "{{").replace("}", "}}"), []
     if not isinstance(node, ast.JoinedStr):
@@ -163,6 +204,9 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
             pending += [argument.body, argument.orelse]
         else:
             arguments.append(argument)
+            if len(operands(argument)) > 1:  # f"..." + (hint if ... else ""): the hint's own texts
+                pending += [part for part in operands(argument)
+                            if isinstance(part, (ast.BoolOp, ast.IfExp, ast.Name))]
     # A message kept in a variable first (`hint = "..."` then `check_close(..., hint=hint)`):
     # every string the cell assigns to that name, in either branch of a conditional expression.
     names = {a.id for a in arguments if isinstance(a, ast.Name)}
@@ -192,8 +236,15 @@ def message_entries(cell_source: str, grade_id: str) -> list[tuple[str, str]]:
 SHOWN = {"set_title": (0,), "suptitle": (0,), "title": (0,), "set_xlabel": (0,), "set_ylabel": (0,),
          "xlabel": (0,), "ylabel": (0,), "text": (2,), "annotate": (0,), "legend": (0,),
          "set_xticks": (1,), "set_yticks": (1,), "set_xticklabels": (0,), "set_yticklabels": (0,)}
-SHOWN_KEYWORDS = {"title", "xlabel", "ylabel", "label"}
+#: ... and keywords: a widget's ``description``, a progress bar's ``desc`` (coursekit.progress).
+SHOWN_KEYWORDS = {"title", "xlabel", "ylabel", "label", "description", "desc"}
 _WORD = re.compile(r"[A-Za-z]{2}")
+
+
+def _has_literal(template: str) -> bool:
+    """Text around its values that a line can be recognised by (coursekit.language skips a
+    template such as "{v1}\n{v2}", which would match any two lines)."""
+    return len(re.sub(r"\{v\d+\}", "", template).strip()) >= 2
 
 
 def _is_prose(template: str) -> bool:
@@ -203,7 +254,7 @@ def _is_prose(template: str) -> bool:
     return bool(_WORD.search(bare))
 
 
-def _held_values(tree: ast.Module) -> dict[str, list[ast.expr]]:
+def _held_values(tree: ast.Module, others: tuple[ast.Module, ...] = ()) -> dict[str, list[ast.expr]]:
     """What each name of a cell can hold, for a text shown through a name (`label=label`,
     `f"{title}: ..."`): the values assigned to it, and those a for loop gives it from a literal
     list (or a name bound to one), from `zip(...)` of literal lists, or from a dict literal's
@@ -222,11 +273,15 @@ def _held_values(tree: ast.Module) -> dict[str, list[ast.expr]]:
             for item in iterable.elts:
                 parts = item.elts if isinstance(item, ast.Tuple) and len(targets) > 1 else [item]
                 for name, part in zip(targets, parts):
-                    hold(name, part)
-        elif call and getattr(call.func, "id", None) == "zip":
+                    if isinstance(name, ast.Tuple) and isinstance(part, ast.Tuple):  # (label, (x, y))
+                        loop(name, ast.List(elts=[part]))
+                    else:
+                        hold(name, part)
+        elif call and getattr(call.func, "id", None) == "enumerate" and len(targets) == 2 and call.args:
+            loop(targets[1], call.args[0])
+        elif call and getattr(call.func, "id", None) == "zip":  # each column as its own loop
             for name, argument in zip(targets, call.args):
-                for item in argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else []:
-                    hold(name, item)
+                loop(name, argument)
         elif call and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
                 and call.func.value.id in dicts and call.func.attr in ("items", "keys", "values"):
             table = dicts[call.func.value.id]
@@ -244,7 +299,9 @@ def _held_values(tree: ast.Module) -> dict[str, list[ast.expr]]:
             for value in [v for v in held.get(iterable.id, []) if isinstance(v, (ast.List, ast.Tuple))]:
                 loop(target, value)
 
-    for node in ast.walk(tree):
+    # A dict or list a cell loops over may come from another cell (`datasets = {...}` above it,
+    # `chain = [...]` given to a drawing function defined above).
+    for node in [n for other in others for n in ast.walk(other)] + list(ast.walk(tree)):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 hold(target, node.value)
@@ -256,13 +313,17 @@ def _held_values(tree: ast.Module) -> dict[str, list[ast.expr]]:
     return held
 
 
-def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
-    """(template, note) of every text a code cell draws in a plot or prints."""
+def display_entries(cell_source: str, where: str, others: tuple[tuple[ast.Module, str], ...] = ()
+                    ) -> list[tuple[str, str]]:
+    """(template, note) of every text a code cell draws in a plot, prints or labels a widget
+    with; ``others``: the notebook's other code cells (tree, source), for the values of names
+    they bind."""
     source, tree = _parsed_cell(cell_source)
     if tree is None:
         return []
     found = []
-    held = _held_values(tree)
+    held = _held_values(tree, tuple(other for other, _ in others))
+    source_of = {id(node): text for other, text in others for node in ast.walk(other)}
 
     def add(node: ast.expr, what: str, depth: int = 0) -> None:
         if isinstance(node, ast.IfExp):
@@ -273,40 +334,42 @@ def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
             for value in node.values:
                 add(value, what, depth)
             return
-        if depth < 2:  # the strings behind a name shown, or a name inside an f-string
-            inner = [part.value for part in node.values if isinstance(part, ast.FormattedValue)] \
-                if isinstance(node, ast.JoinedStr) else []
-            for value in inner:  # f"... {'OK' if good else 'CHECK'}"
-                if isinstance(value, (ast.IfExp, ast.BoolOp)):
-                    add(value, "a value shown", depth + 1)
-            names = [node] if isinstance(node, ast.Name) else [v for v in inner if isinstance(v, ast.Name)]
-            for name in names:
-                for value in held.get(name.id, []):
-                    add(value, "a value shown", depth + 1)
-        template = message_template(node, source) if not isinstance(node, ast.Call) else None
-        if template and _is_prose(template[0]):
+        before = len(found)
+        if depth < 2:
+            add_values(node, depth)
+        template = message_template(node, source_of.get(id(node), source)) \
+            if not isinstance(node, ast.Call) else None
+        # A template of values only ("{v1}\n{v2}", "η = {v1}: {v2}") is an entry too when its
+        # values are texts: the whole line must match for its values to be translated.
+        if template and (_is_prose(template[0]) or (template[1] and len(found) > before
+                                                     and _has_literal(template[0]))):
             text, values = template
             names = ", ".join(f"v{i} = {v}" for i, v in enumerate(values, 1))
             found.append((text, f"{what} in {where}" + (f" ({names})" if names else "")))
+
+    def add_values(node: ast.expr, depth: int) -> None:
+        """The strings behind the values a text shows: a name's, a conditional's."""
+        for value in _shown_values(node):
+            if isinstance(value, ast.Name):
+                for held_value in held.get(value.id, []):
+                    add(held_value, "a value shown", depth + 1)
+            elif isinstance(value, (ast.IfExp, ast.BoolOp)):  # f"... {'OK' if good else 'CHECK'}"
+                add(value, "a value shown", depth + 1)
 
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
         if name == "print":
+            before = len(found)
+            for argument in node.args:
+                add_values(argument, 0)
             printed = _printed(node, source)
-            if printed and _is_prose(printed[0]):
+            if printed and (_is_prose(printed[0]) or (printed[1] and len(found) > before
+                                                       and _has_literal(printed[0]))):
                 text, values = printed
                 names = ", ".join(f"v{i} = {v}" for i, v in enumerate(values, 1))
                 found.append((text, f"a printed line in {where}" + (f" ({names})" if names else "")))
-            for argument in node.args:  # the strings behind the names it prints
-                inner = [part.value for part in argument.values if isinstance(part, ast.FormattedValue)] \
-                    if isinstance(argument, ast.JoinedStr) else [argument]
-                for value in inner:
-                    if isinstance(value, (ast.IfExp, ast.BoolOp)):
-                        add(value, "a value printed", 1)
-                    for held_value in held.get(value.id, []) if isinstance(value, ast.Name) else []:
-                        add(held_value, "a value printed", 1)
             continue
         for keyword in node.keywords:
             if keyword.arg in SHOWN_KEYWORDS:
@@ -325,25 +388,21 @@ def display_entries(cell_source: str, where: str) -> list[tuple[str, str]]:
     return list(unique.items())
 
 
+def _shown_values(node: ast.expr) -> list[ast.expr]:
+    """The values a shown text puts in: ``name``, an f-string's ``{...}``, ``f"..." + hint``."""
+    if isinstance(node, ast.JoinedStr):
+        return [part.value for part in node.values if isinstance(part, ast.FormattedValue)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [value for part in operands(node) for value in _shown_values(part)]
+    return [node] if isinstance(node, (ast.Name, ast.IfExp, ast.BoolOp)) else []
+
+
 def _printed(node: ast.Call, source: str) -> tuple[str, list[str]] | None:
     """print(a, b, ...) as one template: the line it writes (default separator only)."""
     if any(k.arg == "sep" for k in node.keywords) or not node.args \
             or any(isinstance(a, ast.Starred) for a in node.args):
         return None
-    text, values = "", []
-    for index, argument in enumerate(node.args):
-        part = message_template(argument, source)
-        if part is None:  # a value: its str() is a placeholder
-            values.append(ast.get_source_segment(source, argument) or "?")
-            part = (f"{{v{len(values)}}}", [])
-        else:  # renumber the part's own placeholders after the ones before it
-            own, names = part
-            for number in range(len(names), 0, -1):
-                own = own.replace(f"{{v{number}}}", f"{{v{len(values) + number}}}")
-            values += names
-            part = (own, [])
-        text += (" " if index else "") + part[0]
-    return text, values
+    return joined_template(node.args, source, " ", need_text=False)
 
 
 #: Packages whose own words a student can meet: the toolkit, and the hidden tests' helpers.
@@ -352,15 +411,16 @@ CODE_PACKAGES = ("coursekit", "graders")
 
 def code_entries(package: Path) -> list[Entry]:
     """The texts the course's packages show from their own code: every
-    ``translate("ui:...", "English")``, and the messages of their checks (``check(..., f"...")``),
-    in coursekit/ and its sibling graders/."""
+    ``translate("ui:...", "English")``, the messages of their checks (``check(..., f"...")``)
+    and what they draw and print (coursekit/plotting.py's axis labels), in coursekit/ and its
+    sibling graders/."""
     entries, seen = [], set()
     for folder in [package.parent / name for name in CODE_PACKAGES]:
         for module in sorted(folder.rglob("*.py")):
             text = module.read_text(encoding="utf-8")
             where = module.relative_to(package.parent).as_posix()
             entries.extend(translate_calls(text, where))
-            _add_messages(entries, seen, message_entries(text, where))
+            _add_messages(entries, seen, message_entries(text, where) + display_entries(text, where))
     return entries
 
 
@@ -376,10 +436,34 @@ def translate_calls(text: str, where: str) -> list[Entry]:
 INSTRUCTOR_MODULE = Path("instructor") / "feedback_language.py"
 
 
-def _add_messages(entries: list[Entry], seen: set[str], found: list[tuple[str, str]]) -> None:
+def _text_context(kind: str, text: str) -> str:
+    return f"{kind}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
+def caption(cell) -> str | None:
+    """The caption JupyterLab shows for a collapsed code cell: its first line, when that is a
+    comment (without the ``# ``); None for any other cell."""
+    lines = cell.source.splitlines()
+    if cell.cell_type != "code" or not cell.metadata.get("jupyter", {}).get("source_hidden") \
+            or not lines or not lines[0].startswith("# "):
+        return None
+    return lines[0][2:]
+
+
+def with_caption(source: str, text: str) -> str:
+    """``source`` with its first line (a caption comment) saying ``text``."""
+    return "\n".join([f"# {text}", *source.splitlines()[1:]]) + ("\n" if source.endswith("\n") else "")
+
+
+def caption_context(text: str) -> str:
+    return _text_context(CAPTION, text)
+
+
+def _add_messages(entries: list[Entry], seen: set[str], found: list[tuple[str, str]],
+                  kind: str = MESSAGE) -> None:
     """A ``msg:`` entry per template, once: the same text in two places is one translation."""
     for text, note in found:
-        context = f"{MESSAGE}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+        context = _text_context(kind, text)
         if context not in seen:
             seen.add(context)
             entries.append(Entry(context, text, note))
@@ -389,7 +473,13 @@ def notebook_entries(notebook: Path) -> list[Entry]:
     nb = nbformat.read(str(notebook), as_version=4)
     entries = []
     seen_messages: set[str] = set()
+    course_code = {cell.id: (parsed[1], parsed[0]) for cell in nb.cells  # not a student's answer
+                   if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution")
+                   and (parsed := _parsed_cell(cell.source))[1] is not None}
     for cell in nb.cells:
+        if caption(cell):
+            _add_messages(entries, seen_messages, [(caption(cell), ("the caption of collapsed cells (a comment "
+                                                    "JupyterLab shows): one line, no code"))], CAPTION)
         if cell.cell_type == "markdown" and cell.source.strip():
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             note = f"nbgrader cell {grade_id}" if grade_id else ""
@@ -402,7 +492,8 @@ def notebook_entries(notebook: Path) -> list[Entry]:
                           message_entries(cell.source, grade_id) + display_entries(cell.source, grade_id))
         elif cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution"):
             # Demos and provided code (a student's answer cell is theirs, not the course's).
-            _add_messages(entries, seen_messages, display_entries(cell.source, f"cell {cell.id}"))
+            others = tuple(code for cell_id, code in course_code.items() if cell_id != cell.id)
+            _add_messages(entries, seen_messages, display_entries(cell.source, f"cell {cell.id}", others))
     return entries
 
 
@@ -499,28 +590,78 @@ NAMES = re.compile(r"\[[^\]]*\]|(?<![*\w])\*(?=\S)[^*\n]+?(?<=\S)\*(?!\*)|(?<![_
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z'’-]*(?:[ ,]+[A-Za-z][a-z'’-]*){4,}\b")
 
 
-#: One term per concept (../shared/seed/GLOSSARY.bn.md and the translators' choices): a variant
-#: that crept in -> the course's term.
-VARIANTS = {
-    "শ্রেণী": "শ্রেণি",  # the older spelling
-    "বহুস্তর পারসেপট্রন": "মাল্টি-লেয়ার পারসেপট্রন",
-    "বহু-স্তর পারসেপট্রন": "মাল্টি-লেয়ার পারসেপট্রন",
-    "ফাইনাইট ডিফারেন্স": "সসীম পার্থক্য",
-    "সেন্টার্ড": "কেন্দ্রীয়",
-    "ক্রস-এন্ট্রপি": "ক্রস-এনট্রপি",
-    "শ্রেণিবিন্যাসকারী": "ক্লাসিফায়ার",
-    "সিদ্ধান্ত-সীমারেখা": "সিদ্ধান্ত-সীমানা",
-    "আদর্শ বিচ্যুতি": "প্রমিত বিচ্যুতি",
-    "স্ট্যান্ডার্ড ডেভিয়েশন": "প্রমিত বিচ্যুতি",
-    "অটোম্যাটিক ডিফারেনশিয়েশন": "অটোমেটিক ডিফারেনশিয়েশন",
-    "স্বয়ংক্রিয় ডিফারেনশিয়েশন": "অটোমেটিক ডিফারেনশিয়েশন",
-    "শেপ": "আকার",
-    "হিস্ট্রি": "ইতিহাস",
-    # A term swapped in without its suffix adjusted:
-    "বিচ্যুতিের": "বিচ্যুতির",
-    "ইতিহাসর": "ইতিহাসের",
-    "ইতিহাসতে": "ইতিহাসে",
-}
+@dataclass(frozen=True)
+class Term:
+    """One row of ``translations/<language>/terms.md``: the course's term and the variants the
+    check refuses (``heading`` rows: the term a heading must use when its English says ``english``)."""
+    english: str
+    term: str
+    variants: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
+    heading: bool = False
+
+
+@functools.cache
+def terms(root: Path, language: str) -> tuple[Term, ...]:
+    """The term table of ``language`` (one term per concept), read from its Markdown table."""
+    path = root / "translations" / language / "terms.md"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[2] or cells[0] in ("English", "---"):
+            continue
+        heading = cells[2].startswith("heading:")
+        variants = tuple(v.strip() for v in cells[2].removeprefix("heading:").split(",") if v.strip())
+        exceptions = tuple(v.strip() for v in cells[3].split(",") if v.strip())
+        rows.append(Term(cells[0], cells[1], variants, exceptions, heading))
+    return tuple(rows)
+
+
+def _variant_pattern(variant: str) -> re.Pattern:
+    # A Latin variant ("seed", "Python") is prose only when no code touches it: not
+    # default_rng(seed), seed=1 or np.random.seed.
+    if re.search("[A-Za-z]", variant):
+        return re.compile(rf"(?<![\w.(=]){re.escape(variant)}(?![\w(=)])")
+    return re.compile(re.escape(variant))
+
+
+def term_problems(text: str, table: tuple[Term, ...]) -> list[str]:
+    """Variants of the course's terms in ``text``'s prose, whitespace-normalised."""
+    flat = re.sub(r"\s+", " ", prose(text))
+    found = []
+    for row in table:
+        if row.heading:
+            continue
+        bare = flat
+        for exception in row.exceptions:
+            bare = bare.replace(exception, " ")
+        used = [v for v in row.variants if _variant_pattern(v).search(bare)]
+        if used:
+            found.append(f"one term per concept ({row.english}): " + ", ".join(f"{v} -> {row.term}" for v in used))
+    return found
+
+
+HEADING = re.compile(r"^#+ .*$", re.MULTILINE)
+
+
+def heading_problems(original: str, translation: str, table: tuple[Term, ...]) -> list[str]:
+    """A heading that says "Recap" (or "Review") in English uses the table's term for it, not
+    the other one's."""
+    english = " ".join(HEADING.findall(original)).lower()
+    bengali = " ".join(HEADING.findall(translation))
+    rows = [row for row in table if row.heading]
+    says = {row.term: row.english.split()[0].lower() for row in rows}  # term -> its English word
+    found = []
+    for row in rows:
+        if says[row.term] not in english:
+            continue
+        swapped = [v for v in row.variants if v in bengali and says.get(v, "") not in english]
+        if row.term not in bengali or swapped:
+            found.append(f"a heading that says {row.english.split()[0]!r} uses {row.term}"
+                         + (f" (not {', '.join(swapped)})" if swapped else ""))
+    return found
+
+
 #: "layer" is স্তর; লেয়ার only inside the glossary's মাল্টি-লেয়ার পারসেপট্রন.
 LAYER_LOANWORD = re.compile(r"(?<!মাল্টি-)লেয়ার")
 
@@ -542,8 +683,9 @@ def prose(text: str) -> str:
     return LINK_TARGET.sub("]", text)
 
 
-def hygiene_problems(text: str) -> list[str]:
-    """What is wrong with a Bengali text on its own: encoding, stray scripts, spelling rules."""
+def hygiene_problems(text: str, language: str = "bn") -> list[str]:
+    """What is wrong with a Bengali text on its own: encoding, stray scripts, spelling rules,
+    terms (``translations/<language>/terms.md``)."""
     found = []
     if not unicodedata.is_normalized("NFC", text):
         found.append("not in Unicode NFC (normalise with unicodedata.normalize('NFC', text))")
@@ -553,9 +695,7 @@ def hygiene_problems(text: str) -> list[str]:
         found.append("box-drawing characters")
     if RA_YA_WITHOUT_JOINER.search(text):
         found.append("র্য at the start of a word needs the zero-width joiner: র\u200d্য (as in র\u200d্যান্ডম)")
-    variants = [v for v in VARIANTS if v in text]
-    if variants:
-        found.append("one term per concept: " + ", ".join(f"{v} -> {VARIANTS[v]}" for v in variants))
+    found += term_problems(text, terms(course_root(), language))
     if LAYER_LOANWORD.search(text):
         found.append("layer is স্তর (লেয়ার only in মাল্টি-লেয়ার পারসেপট্রন)")
     bengali_math = [m for m in math_spans(text) if BENGALI.search(m)]
@@ -566,7 +706,7 @@ def hygiene_problems(text: str) -> list[str]:
 
 def problems_of(original: str, translation: str) -> list[str]:
     """What is wrong with ``translation`` of ``original`` (empty: nothing found)."""
-    found = hygiene_problems(translation)
+    found = hygiene_problems(translation) + heading_problems(original, translation, terms(course_root(), "bn"))
     # Sets, not lists: a translation may name a piece of code once more or once less.
     if set(code_spans(original)) != set(code_spans(translation)):
         missing = set(code_spans(original)) - set(code_spans(translation))
@@ -611,6 +751,8 @@ def check_catalogue(notebook: Path, path: Path) -> list[str]:
                          "remove the fuzzy flag")
         elif not entry.msgstr.strip():
             found.append(f"{where}: not translated")
+        elif entry.msgctxt.startswith(CAPTION) and "\n" in entry.msgstr.strip():
+            found.append(f"{where}: a caption is one line (JupyterLab shows only the first)")
         else:
             found.extend(f"{where}: {p}" for p in problems_of(entry.msgid, entry.msgstr))
     found.extend(f"{path.name} {c}: no entry (run update)" for c in current if c not in seen)

@@ -53,8 +53,20 @@ def test_the_bengali_source_keeps_every_cell_code_and_grade_id(notebook):
     for mine, theirs in zip(bengali.cells, english.cells):
         assert mine.metadata == theirs.metadata, f"cell {mine.id}: metadata differs"
         if mine.cell_type == "code":
-            assert mine.source == theirs.source, f"code cell {mine.id} differs from the English"
+            _same_code_but_the_caption(mine, theirs)
     assert bengali.metadata["course"]["language"] == LANGUAGE
+
+
+def _same_code_but_the_caption(mine, theirs) -> None:
+    """The edition's code cell is the English one; only a collapsed cell's first line, a comment
+    (its caption), may be in the edition's language."""
+    if translations.caption(theirs) is None:
+        assert mine.source == theirs.source, f"code cell {mine.id} differs from the English"
+        return
+    first, *rest = mine.source.split("\n")
+    assert rest == theirs.source.split("\n")[1:], f"code cell {mine.id} differs from the English below its caption"
+    assert first.startswith("# ") and translations.BENGALI.search(first), \
+        f"code cell {mine.id}: the caption is not a Bengali comment: {first!r}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_id)
@@ -65,8 +77,9 @@ def test_the_bengali_student_version_is_the_english_one_in_bengali(notebook):
     untranslated = []
     for mine, theirs in zip(bengali.cells, english.cells):
         if mine.cell_type == "code":
-            assert mine.source == theirs.source, f"code cell {mine.id} differs from the English"
-            assert mine.metadata == theirs.metadata, f"code cell {mine.id}: metadata differs"
+            _same_code_but_the_caption(mine, theirs)
+            # A locked cell's checksum is of its own text (the caption is part of it).
+            assert _without_checksum(mine) == _without_checksum(theirs), f"code cell {mine.id}: metadata differs"
         else:
             # A locked markdown cell's checksum is of its own text; everything else is shared.
             assert _without_checksum(mine) == _without_checksum(theirs), f"cell {mine.id}: nbgrader metadata differs"
@@ -158,6 +171,12 @@ def test_the_notebook_language_follows_the_edition_folder(tmp_path, monkeypatch)
     ("the weights", "the weights", "not translated"),
     ("a multi-layer perceptron", "একটি বহুস্তর পারসেপট্রন", "one term per concept"),
     ("a layer", "একটি লেয়ার", "layer is স্তর"),
+    # The term table (translations/bn/terms.md), whitespace-normalised: a line break is a space.
+    ("a straight line", "একটি সরল\nরেখা", "straight line"),
+    ("the true class", "প্রকৃত   শ্রেণি", "true class"),
+    ("the same seed", "একই seed দিন", "seed"),
+    ("## Recap of lesson 1", "## পাঠ 1-এর পুনরালোচনা", "a heading that says 'Recap'"),
+    ("## Review and self-study", "## সারসংক্ষেপ ও নিজে পড়া", "a heading that says 'Review'"),
 ])
 def test_the_translation_checks_catch_each_mistake(english, bengali, complaint):
     problems = translations.problems_of(english, bengali)
@@ -179,6 +198,46 @@ def test_the_bengali_readme_is_clean_bengali():
     assert translations.hygiene_problems(text) == []
     english_left = translations.ENGLISH_RUN.findall(translations.NAMES.sub(" ", translations.prose(text)))
     assert not english_left, english_left
+
+
+@pytest.mark.parametrize("english, bengali", [
+    ("exponential", "সূচকীয় মান"),  # an exception of the table: সূচক (index) inside সূচকীয়
+    ("rng = np.random.default_rng(seed)", "rng = np.random.default_rng(seed) দিন"),  # seed in code
+    ("a `seed`", "একটি `seed`"),
+    ("## Recap of lesson 1", "## পাঠ 1-এর সারসংক্ষেপ"),
+    ("## Review and self-study", "## পুনরালোচনা ও নিজে পড়া"),
+])
+def test_the_term_table_leaves_code_and_other_words_alone(english, bengali):
+    assert translations.problems_of(english, bengali) == []
+
+
+#: What ``\text{}`` may hold in the source's math: names of functions and subscripts, never words
+#: (a Bengali translation has to keep what math holds, so a word there stays English).
+MATH_NAMES = {"abs", "sq", "log", "sign", "softmax", "sigmoid", "onehot", "ReLU", "CE", "Var",
+              "param", "lr", "grad", "in", "out", "-"}
+
+
+def test_no_words_inside_the_sources_math():
+    found = []
+    for notebook in NOTEBOOKS:
+        for cell in nbformat.read(str(notebook), as_version=4).cells:
+            if cell.cell_type == "markdown":
+                found += [(notebook.name, cell.id, word) for span in translations.math_spans(cell.source)
+                          for word in re.findall(r"\\(?:text|mathrm|textrm|mbox|operatorname)\{([^{}]*)\}", span)
+                          if word.strip() not in MATH_NAMES]
+    assert not found, f"words inside math (write them in the sentence around it): {found}"
+
+
+def test_every_collapsed_cell_has_its_caption_in_bengali():
+    captions = 0
+    for notebook in NOTEBOOKS:
+        english = nbformat.read(str(notebook), as_version=4)
+        bengali = editions.translated_source(ROOT, notebook, LANGUAGE)
+        for theirs, mine in zip(english.cells, bengali.cells):
+            if translations.caption(theirs):
+                captions += 1
+                assert translations.caption(mine) != translations.caption(theirs), f"{notebook.name} {mine.id}"
+    assert captions >= 57, captions  # the quizzes and test cells of issue 17
 
 
 def test_autograde_gives_a_bengali_notebook_its_locked_text_back_in_bengali():
@@ -208,6 +267,13 @@ def test_autograde_gives_a_bengali_notebook_its_locked_text_back_in_bengali():
         assert plain[cell_id] == next(c.source for c in english.cells if c.id == cell_id)
     unlocked = [c.id for c in english.cells if c.cell_type == "markdown" and c.id not in locked]
     assert all(bengali[i] == plain[i] for i in unlocked), "only locked cells are the edition's to set"
+    # The captions of the collapsed test cells too, and nothing else of their code.
+    tests = [c for c in english.cells if translations.caption(c) and c.metadata.get("nbgrader", {}).get("locked")]
+    assert tests
+    for cell in tests:
+        assert translations.BENGALI.search(bengali[cell.id].splitlines()[0]), cell.id
+        assert bengali[cell.id].splitlines()[1:] == cell.source.splitlines()[1:]
+        assert plain[cell.id] == cell.source
 
 
 def _message_entries() -> list[tuple[str, str, str]]:
@@ -337,6 +403,9 @@ def test_texts_shown_through_a_name_are_extracted_too():
     (r"10টি স্তরের পর $\log_{10}|$মান$|$", "10টি স্তরের পর log₁₀|মান|"),
     (r"ত্রুটি $f(x^{(i)}) - y^{(i)}$", "ত্রুটি f(x⁽ⁱ⁾) − y⁽ⁱ⁾"),
     (r"মডেল $f(x) = 0.25\,x$", "মডেল f(x) = 0.25\u2009x"),
+    # No Unicode subscript for c or y: an index as the code writes it, never a raw "_c".
+    (r"সম্ভাবনা $\sigma(z / T)_c$", "সম্ভাবনা σ(z / T)[c]"),
+    (r"আসল শ্রেণির সম্ভাবনা, $p_y$", "আসল শ্রেণির সম্ভাবনা, p[y]"),
 ])
 def test_math_beside_bengali_is_written_out_in_plain_unicode(text, plain):
     """Mathtext would draw the whole text, Bengali included, letter by letter as boxes."""
@@ -365,3 +434,17 @@ def test_an_unanswered_bengali_written_answer_is_no_response():
     assert sorted(answers) == sorted(written)
     for grade_id, cell in answers.items():
         assert compute_checksum(cell) == written[grade_id].metadata["nbgrader"]["checksum"], grade_id
+
+
+@pytest.mark.parametrize("english, bengali", [
+    # A value padded by its f-string ({name:>14}) is translated and keeps its padding.
+    ("  squared error: best constant 2.940", "  স্কোয়ারড এরর: সেরা ধ্রুবক 2.940"),
+    # A value that is itself a template's text ("early stopping at epoch {stop}" as a dict key).
+    ("early stopping at epoch 12\nvalidation accuracy 95%", "ইপোক 12-এ আর্লি স্টপিং\nভ্যালিডেশন সঠিকতা 95%"),
+    # Lines put together ("too small\n" + a title): each line on its own.
+    ("too small\nη = 0.01: diverged", "খুব ছোট\nη = 0.01: ডাইভার্জ করেছে"),
+    # Two templates match; the one that explains the values wins over "{v1} hidden unit{v2}: {v3}".
+    ("XOR, two layers, 8 hidden units: 100%", "XOR, দুই স্তর, 8টি লুকানো ইউনিট: 100%"),
+])
+def test_shown_texts_built_from_values_come_out_whole_in_bengali(english, bengali):
+    assert language.translate_message(english, LANGUAGE) == bengali

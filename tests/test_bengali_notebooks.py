@@ -12,7 +12,13 @@ the catalogue translates appear translated, none in English).
 That the Bengali student versions fail their tests follows from parity (the same code cells
 and grade ids as the English ones, tests/test_bengali_edition.py) and the English both-ways
 checks (tests/test_notebooks.py); tests/test_bengali_grading.py autogrades blank and filled
-Bengali submissions. The six executions run two at a time (one kernel each).
+Bengali submissions.
+
+Each Bengali student version (blank: unfinished exercises, demos falling back to their
+recordings, failing checks) runs too, and in both runs no English may reach the screen outside
+code and Python's tracebacks: outputs, figure texts, widgets, captions (tests/english_on_screen.py
+says what is scanned and what may stay English). The twelve executions run two at a time (one
+kernel each), the lab's long one first, so the blank runs fill the second kernel's idle time.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import english_on_screen
 import nbformat
 import notebook_course as nc
 import pytest
@@ -40,16 +47,26 @@ def _id(path: Path) -> str:
     return path.relative_to(nc.ROOT / "source").as_posix()
 
 
-def _execute(notebook: Path, base: Path) -> tuple[Path, float, str | None]:
-    """The notebook in Bengali, executed in base/bn/lessons/lessonN/ (or base/bn/lab/) the way the
-    Validator does."""
+SOLVED, BLANK = "solved", "blank"
+
+
+def _execute(notebook: Path, base: Path, kind: str) -> tuple[Path, float, str | None]:
+    """The notebook in Bengali, executed in base/<kind>/bn/lessons/lessonN/ (or .../bn/lab/) the
+    way the Validator does: the source with its answers (``solved``) or the committed Bengali
+    student version (``blank``), with english_on_screen's hook reporting every figure's texts."""
     from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
     assignment = notebook.parent.name
-    folder = base / LANGUAGE / layout.student_folder(assignment)
-    shutil.copytree(notebook.parent, folder, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-    nb = editions.translated_source(nc.ROOT, notebook, LANGUAGE)
+    folder = base / kind / LANGUAGE / layout.student_folder(assignment)
+    if kind == SOLVED:
+        shutil.copytree(notebook.parent, folder, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        nb = editions.translated_source(nc.ROOT, notebook, LANGUAGE)
+    else:
+        student = editions.edition_dir(nc.ROOT, LANGUAGE) / layout.student_folder(assignment)
+        shutil.copytree(student, folder, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        nb = nbformat.read(str(student / notebook.name), as_version=4)
+    nb = english_on_screen.with_hook(nb, as_a_student=kind == BLANK)
     config = Config()
     config.Execute.timeout = 300
     started, crash = time.perf_counter(), None
@@ -58,28 +75,28 @@ def _execute(notebook: Path, base: Path) -> tuple[Path, float, str | None]:
     except Exception as error:  # noqa: BLE001 (reported by each test of the notebook)
         crash = f"{type(error).__name__}: {error}"
     seconds = time.perf_counter() - started
-    nc.TIMINGS.append((f"execute Bengali {_id(notebook)}", seconds, ""))
+    nc.TIMINGS.append((f"execute Bengali {kind} {_id(notebook)}", seconds, ""))
     executed = folder / f"{notebook.stem}.executed.ipynb"
-    nbformat.write(nb, str(executed))
+    nbformat.write(english_on_screen.without_hook(nb), str(executed))
     return executed, seconds, crash
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory) -> dict[Path, tuple[Path, float, str | None]]:
+def executed(tmp_path_factory) -> dict[tuple[Path, str], tuple[Path, float, str | None]]:
     from nbgrader.utils import setenv
 
     base = tmp_path_factory.mktemp("bengali-edition")
+    runs = [(notebook, kind) for kind in (SOLVED, BLANK) for notebook in NOTEBOOKS]
     # Set once for both threads (setenv restores os.environ on exit: not per thread).
     with setenv(NBGRADER_VALIDATING="1", NBGRADER_EXECUTION="validate"), \
             ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(zip(NOTEBOOKS, pool.map(lambda notebook: _execute(notebook, base), NOTEBOOKS)))
-    return runs
+        return dict(zip(runs, pool.map(lambda run: _execute(run[0], base, run[1]), runs)))
 
 
-def _run(executed, notebook: Path) -> nbformat.NotebookNode:
-    path, _, crash = executed[notebook]
+def _run(executed, notebook: Path, kind: str = SOLVED) -> nbformat.NotebookNode:
+    path, _, crash = executed[notebook, kind]
     if crash:
-        pytest.fail(f"{_id(notebook)} in Bengali: execution broke off: {crash}")
+        pytest.fail(f"{_id(notebook)} in Bengali ({kind}): execution broke off: {crash}")
     return nc.read_notebook(path)
 
 
@@ -102,7 +119,7 @@ def test_a_bengali_notebook_runs_without_errors_or_warnings(notebook, executed):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_id)
 def test_every_graded_cell_passes_in_bengali(notebook, executed):
-    path, _, _ = executed[notebook]
+    path, _, _ = executed[notebook, SOLVED]
     _run(executed, notebook)
     verdict = nc.validator_verdict(path)
     graded = {nc.grade_id(c) for c in nc.read_notebook(notebook).cells if nc.is_test_cell(c)}
@@ -123,3 +140,15 @@ def test_the_demos_print_in_bengali(notebook, executed):
                               f"translates:\n" + "\n".join(translatable[:10]))
     if any("a printed line" in entry.note for entry in translations.notebook_entries(notebook)):
         assert any(BENGALI.search(line) for line in printed), f"{_id(notebook)}: nothing printed in Bengali"
+
+
+@pytest.mark.parametrize("kind", [SOLVED, BLANK])
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_id)
+def test_no_english_reaches_a_bengali_student(notebook, kind, executed):
+    """Outputs, figure texts, widgets and captions, in the solved notebook and the blank one."""
+    nb = _run(executed, notebook, kind)
+    answer_key = nc.read_notebook(notebook) if kind == SOLVED else None
+    found = english_on_screen.findings(nb, nc.ROOT, answer_key)
+    assert not found, (f"{_id(notebook)} ({kind}) shows a Bengali student {len(found)} English text(s) "
+                       "(translate them: docs/AUTHORING.md, 'Two languages'):\n"
+                       + "\n".join(str(item) for item in found[:30]))

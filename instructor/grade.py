@@ -363,7 +363,8 @@ def _grade(course: Course, assignment: str, students: list[str], reports: dict[s
     waiting: dict[str, int] = {}  # student -> notebooks not finished yet
     events: dict[str, list[str]] = {student: [] for student in students}
 
-    with _logged_to(log_path) as log, quiet_gradebook():
+    # In the course folder, as nbgrader's converter runs (paths of nbgrader_config.py are relative).
+    with _logged_to(log_path) as log, quiet_gradebook(), contextlib.chdir(course.root):
         recorder = recording.Recorder(course, assignment, log)
 
         def failed(student: str, reason: str) -> None:

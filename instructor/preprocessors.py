@@ -194,6 +194,8 @@ class NotebookNotGradedError(Exception):
 
 #: Where ``instructor/recording.py`` hands SandboxedExecute the result computed by a worker.
 RESULT = "instructor_result"
+NEVER_RAN = {"output_type": "error", "ename": "NotRun", "evalue": "this cell was never run",
+             "traceback": ["NotRun: this cell was never run"]}
 
 
 class SandboxedExecute(NbGraderPreprocessor):
@@ -223,7 +225,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code":
                 count += 1
-                cell.outputs = [nbformat.from_dict(o) for o in result.outputs.get(index, [])]
+                # nbgrader gives a test cell without outputs full marks: one that never ran fails.
+                outputs = result.outputs.get(index, [NEVER_RAN])
+                cell.outputs = [nbformat.from_dict(o) for o in outputs]
                 cell.execution_count = count
         record = integrity(nb)
         record["timeouts"].extend(result.timeouts)

@@ -232,6 +232,22 @@ def test_a_result_that_cannot_be_recorded_is_its_students_failure_alone(runs, tm
     assert set(_report(root)) == set(STUDENTS)
 
 
+def test_a_test_cell_the_worker_never_ran_scores_nothing():
+    """nbgrader gives a test cell without outputs full marks: a result that lacks a test cell's
+    outputs (a worker cut short) must not earn its points."""
+    from nbgrader.utils import determine_grade
+
+    from instructor import execution, preprocessors, sandbox
+    from tiny_assignment import grading_task, submission
+
+    task = grading_task(submission(), sandbox.Limits())
+    nb = nbformat.reads(task.notebook_json, as_version=4)
+    ran = execution.Result(task.student, task.notebook, {0: []}, [], [], 0.1)
+    nb, _ = preprocessors.SandboxedExecute().preprocess(nb, {preprocessors.RESULT: ran})
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in POINTS]
+    assert tests and all(determine_grade(cell)[0] == 0 for cell in tests), tests
+
+
 def test_the_estimate_reads_earlier_timings_then_this_runs_over_the_jobs_running():
     from instructor.parallel import Estimate, about
 

@@ -38,10 +38,11 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.OverwriteCells.add_missing_cells = True
 
 # Grading untrusted notebooks (instructor/preprocessors.py explains each step): RepairCells puts
-# back deleted locked cells and resets forged cell metadata, DetectTampering reports suspicious
-# code (report only), KeepEditionText gives a Bengali notebook's restored locked text back in
-# Bengali (from translations/), and SandboxedExecute runs student code in a bubblewrap sandbox while the
-# test cells run outside it, in a judge that never executes student code.
+# back deleted locked cells and resets forged cell metadata, KeepEditionText gives a Bengali
+# notebook's restored locked text back in Bengali (from translations/), and SandboxedExecute runs
+# student code in a bubblewrap sandbox while the test cells run outside it, in a judge that never
+# executes student code. `python -m instructor autograde` drives these same lists in one process
+# (instructor/recording.py): the notebooks run on workers, each result is recorded as it arrives.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
@@ -49,7 +50,6 @@ c.Autograde.sanitize_preprocessors = [
     "instructor.preprocessors.RepairCells",
     "nbgrader.preprocessors.OverwriteCells",
     "instructor.preprocessors.KeepEditionText",
-    "instructor.preprocessors.DetectTampering",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
@@ -63,19 +63,21 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# One cell (or one request of a test) may use at most 60 s of CPU time (a busy grading machine
-# does not use this up for honest code) and 120 s of wall-clock time; an infinite loop costs only
-# its cell. A notebook that defeats these timers is killed (the rest of its tests score 0). The
-# whole notebook gets 30 minutes, 4 GiB of address space per process and 64 processes.
-# Override for one run: `python -m instructor autograde lab --cpu-limit 20 --timeout 300`.
-c.SandboxedExecute.cpu_time_limit = 60
-c.SandboxedExecute.timeout = 120
-c.SandboxedExecute.notebook_timeout = 1800
-c.SandboxedExecute.memory_limit_mb = 4096
-c.SandboxedExecute.process_limit = 64
+# The sandbox's limits (every field of instructor/sandbox.py's Limits; what is not set here keeps
+# its default there). One cell (or one request of a test) may use at most 60 s of CPU time (a busy
+# grading machine does not use this up for honest code) and 120 s of wall-clock time; an infinite
+# loop costs only its cell. A notebook that defeats these timers is killed (the rest of its tests
+# score 0). The whole notebook gets 30 minutes, 4 GiB of address space per process and 64
+# processes. Override for one run: `python -m instructor autograde lab --cpu-limit 20 --timeout 300`.
+c.SandboxLimits.cell_cpu_seconds = 60
+c.SandboxLimits.cell_wall_seconds = 120
+c.SandboxLimits.wall_seconds = 1800
+c.SandboxLimits.memory_mb = 4096
+c.SandboxLimits.total_memory_mb = 4096
+c.SandboxLimits.processes = 64
 # The judge (outside the sandbox, one process per notebook) treats what it receives as hostile:
 # at most 2 GiB more address space while it grades; a test cell, as a whole, gets the cell's wall clock.
-c.SandboxedExecute.judge_memory_limit_mb = 2048
+c.SandboxLimits.judge_memory_mb = 2048
 
 # Student HTML and JavaScript (markdown, outputs) is sanitised before an instructor opens the
 # autograded notebook in formgrader or a student opens the feedback.

@@ -1,9 +1,10 @@
 """Instructor tools for autograding the course with nbgrader, without an exchange server.
 
 ``python -m instructor --help`` lists the commands (check, deadline, collect, autograde, report,
-feedback, export, student-copy); ``docs/instructor-lab.md`` walks through a whole round. The
-nbgrader preprocessors that defend the grading against tampering are in
-``instructor.preprocessors``; due dates and the late policy in ``instructor.deadlines``; the LMS
-formats in ``instructor.lms``; unmarked answers in ``instructor.marking``; the pre-release check
-in ``instructor.check``; the class overview in ``instructor.class_report``.
+feedback, export, student-copy); ``docs/instructor-lab.md`` walks through a whole round. One
+autograde run is ``instructor.grade.autograde`` (its picture: ``docs/grading-path.md``); the
+nbgrader preprocessors that defend the grading are in ``instructor.preprocessors``; due dates
+and the late policy in ``instructor.deadlines``; the LMS formats in ``instructor.lms``;
+unmarked answers in ``instructor.marking``; the pre-release check in ``instructor.check``; the
+class overview in ``instructor.class_report``.
 """

@@ -52,12 +52,12 @@ def _print_reports(reports: list[grade.StudentReport], course: grade.Course, ass
         print(report.summary())
     problems = [r for r in reports if r.status != grade.GRADED]
     failed = [r for r in problems if r.status in (grade.FAILED, grade.STOPPED)]
-    flagged = [r for r in reports if r.tampering or r.sandbox]
+    flagged = [r for r in reports if r.sandbox]
     graded = [r for r in reports if r.status == grade.GRADED and r.seconds is not None]
     print(f"\n{len(reports) - len(problems)} graded, {len(failed)} failed (stopped early or not "
           f"graded), {len(problems) - len(failed)} invalid or missing "
           f"({', '.join(f'{r.student}: {r.status}' for r in problems) or 'none'}); "
-          f"{len(flagged)} with suspicious code or sandbox events.")
+          f"{len(flagged)} with sandbox events.")
     if graded:
         print(f"Time per submission: {sum(r.seconds for r in graded) / len(graded):.1f} s on average, "
               f"{max(r.seconds for r in graded):.1f} s at most.")
@@ -83,7 +83,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     course = _course(args)
     reports = grade.preflight(course, args.assignment)
-    grade._read_scores(course, args.assignment, reports)
+    grade.read_scores(course, args.assignment, reports)
     for report in reports.values():
         # "graded" only from the gradebook, never from files lying in autograded/.
         if report.status == grade.NOT_RUN and report.score is not None:
@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "with user_id and submitted_at): the hand-in times Canvas's download lacks")
     p.set_defaults(run=cmd_collect)
 
-    p = commands.add_parser("autograde", help="check and autograde every submission (one nbgrader run)")
+    p = commands.add_parser("autograde", help="check and autograde every submission (recorded with nbgrader's API)")
     p.add_argument("assignment")
     p.add_argument("--force", action="store_true",
                    help="regrade every submission (default: only new and changed ones)")

@@ -56,10 +56,9 @@ def penalty(score: float, seconds_late: float, grace_minutes: float, percent_per
 
 def policy(course: Course) -> LateSubmissionPlugin:
     """The course's configured plug-in (``c.AssignLatePenalties.plugin_class``), configured."""
-    from traitlets.config.loader import PyFileConfigLoader
     from traitlets.utils.importstring import import_item
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    config = course.config
     name = config.get("AssignLatePenalties", {}).get("plugin_class", LateSubmissionPlugin)
     plugin_class = import_item(name) if isinstance(name, str) else name
     return plugin_class(config=config)

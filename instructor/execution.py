@@ -1,17 +1,15 @@
 """Run one notebook: student cells in a sandbox, test cells in the judge. No gradebook access.
 
-``run_notebook`` is what ``SandboxedExecute`` does inside nbgrader, and what a parallel worker
-or a Dask worker does on its own (``instructor/parallel.py``): a ``Task`` holds everything a
-worker needs as plain, picklable data (the sanitised notebook, the instructor's test and
-set-up sources, the limits, the submission's other files); the ``Result`` holds the outputs
-of every code cell, which nbgrader then writes and scores (``SandboxedExecute`` replays them).
+``execute_task`` is what a parallel worker or a Dask worker does (``instructor/parallel.py``), and
+what ``SandboxedExecute`` does under a plain ``nbgrader autograde``: a ``Task`` holds everything a
+worker needs as plain, picklable data (the sanitised notebook, the instructor's test and set-up
+sources, the limits, the submission's other files); the ``Result`` holds the outputs of every code
+cell, which nbgrader's own preprocessors then score and record (``instructor/recording.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import time
@@ -46,13 +44,10 @@ class Task:
 class Result:
     student: str
     notebook: str
-    fingerprint: str
     outputs: dict[int, list[dict[str, Any]]]  # cell index -> nbformat outputs
     timeouts: list[dict[str, Any]]
     events: list[str]
     seconds: float
-    score: float
-    max_score: float
     error: str = ""  # why this notebook could not be graded (then nothing of it is recorded)
 
 
@@ -60,14 +55,6 @@ def submission_files(folder: Path) -> dict[str, bytes]:
     """The files handed in beside the notebooks, for the sandbox's work folder."""
     return {p.name: p.read_bytes() for p in folder.iterdir()
             if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < sandbox.MAX_FILE}
-
-
-def fingerprint(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]]) -> str:
-    """Identifies a sanitised notebook with its tests: replayed outputs must belong to it."""
-    data = [[c.cell_type, c.source, c.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
-            for c in nb.cells]
-    tests = sorted((name, c["source"]) for name, c in cells.items())
-    return hashlib.sha256(json.dumps([data, tests]).encode()).hexdigest()
 
 
 def test_names(cells: dict[str, dict[str, Any]]) -> set[str]:
@@ -176,33 +163,14 @@ def execute_task(task: Task) -> Result:
         outputs, timeouts, events, error = judge_process.run(task, nb)
     except Exception as problem:  # noqa: BLE001 (one student's failure is that student's alone)
         return failed_result(task, f"{type(problem).__name__}: {problem}", time.monotonic() - started)
-    return _scored(task, nb, outputs, timeouts, events, error, time.monotonic() - started)
+    if not task.isolated:
+        events = ["graded without a sandbox (--no-sandbox)", *events]
+    return Result(task.student, task.notebook, outputs, timeouts, events, time.monotonic() - started, error)
 
 
 def failed_result(task: Task, reason: str, seconds: float = 0.0) -> Result:
     """The result of a task that could not be graded: nothing to record, and why."""
-    return Result(task.student, task.notebook, "", {}, [], [], seconds, 0.0, 0.0, reason or "unknown error")
-
-
-def _scored(task: Task, nb: nbformat.NotebookNode, outputs: dict[int, list[dict[str, Any]]],
-            timeouts: list[dict[str, Any]], events: list[str], error: str, seconds: float) -> Result:
-    tests = test_names(task.cells)
-    score = max_score = 0.0
-    for index, cell in enumerate(nb.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in tests:
-            points = float(task.cells[grade_id]["points"])
-            max_score += points
-            if index in outputs and passed(outputs[index]):
-                score += points
-    return Result(task.student, task.notebook, fingerprint(nb, task.cells), outputs, timeouts, events,
-                  seconds, score, max_score, error)
-
-
-def passed(outputs: list[dict[str, Any]]) -> bool:
-    """nbgrader's rule for a test cell: no error and nothing on stderr."""
-    return not any(o.get("output_type") == "error" or
-                   (o.get("output_type") == "stream" and o.get("name") == "stderr") for o in outputs)
+    return Result(task.student, task.notebook, {}, [], [], seconds, reason or "unknown error")
 
 
 def _stopped(reason: str) -> dict[str, Any]:

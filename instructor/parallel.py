@@ -1,79 +1,28 @@
 """Grade many submissions at once: all cores (``--jobs``) or a Dask cluster (``--scheduler``).
 
 nbgrader has no parallel autograde (its issue #174) and its gradebook wants one writer. So the
-slow part, running each notebook, is done ahead, in parallel, and nbgrader then does what it
-is good at, once, serially: it writes, scores and records every notebook, replaying the outputs
-computed ahead (``SandboxedExecute.results_dir``). Three steps:
-
-1. here, serially, with nbgrader's own sanitising preprocessors (the course's configuration):
-   each submission becomes a ``Task``: the sanitised notebook, the gradebook's test and set-up
-   sources, the limits and the submission's other files. Plain data, nothing else travels;
-2. in worker processes (``concurrent.futures``) or on Dask workers, each in its own sandbox:
-   ``execution.execute_task``. A line per student is printed and logged as each one finishes;
-3. one ``nbgrader autograde`` run writes the gradebook (``instructor/grade.py``).
-
-The three overlap: a task goes to a worker as soon as it is prepared, and with more than one
-job nbgrader starts at once and records each notebook as soon as its outputs are there
-(``RUNNING`` in the results folder tells it to wait for the rest), so its serial share is
-hidden behind the workers instead of added after them.
+slow part, running each notebook in its sandbox, is done by workers, and this process does the
+rest with nbgrader's own converter (``instructor/recording.py``): it sanitises each submission
+into a ``Task`` (plain data: the sanitised notebook, the gradebook's test and set-up sources, the
+limits, the submission's other files), hands it to a worker (``execution.execute_task``, in a
+``concurrent.futures`` process or on a Dask worker) and records each result in the gradebook as it
+arrives, with a line per student (``Progress``).
 
 Dask workers need this course's Python environment (same packages, ``instructor`` and
-``coursekit`` importable) and bubblewrap; the gradebook never leaves the instructor's machine.
+``coursekit`` installed) and bubblewrap; the gradebook never leaves the instructor's machine.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import statistics
 import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-from . import execution, sandbox
-
-RUNNING = "RUNNING"  # in the results folder while workers may still add results
-
-
-def prepare_tasks(course: Any, assignment: str, students: list[str], limits: sandbox.Limits,
-                  isolated: bool = True, problems: dict[str, str] | None = None) -> Iterator[execution.Task]:
-    """Sanitise each submission as nbgrader's Autograde would, one task at a time (a worker can
-    start on the first while the next is prepared); what cannot be prepared goes to ``problems``
-    (student -> why)."""
-    problems = {} if problems is None else problems
-    from sqlalchemy.exc import SAWarning
-    from traitlets.config.loader import PyFileConfigLoader
-    from traitlets.utils.importstring import import_item
-
-    from .preprocessors import _source_cells
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
-    names = config.get("Autograde", {}).get("sanitize_preprocessors") or []
-    preprocessors = [import_item(name)(config=config) for name in names]
-    for preprocessor in preprocessors:
-        preprocessor.enabled = True
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)
-        for student in students:
-            folder = course.path("submitted", student, assignment)
-            files = execution.submission_files(folder)
-            for notebook in course.notebooks(assignment):
-                resources = {"nbgrader": {"student": student, "assignment": assignment,
-                                          "notebook": notebook, "db_url": course.db_url},
-                             "metadata": {"path": str(folder)}, "unique_key": notebook}
-                try:
-                    nb = nbformat.read(folder / f"{notebook}.ipynb", as_version=4)
-                    for preprocessor in preprocessors:
-                        nb, resources = preprocessor(nb, resources)
-                    cells = {c["name"]: c for c in _source_cells(resources)}
-                except Exception as error:  # noqa: BLE001 (nbgrader reports it in step 3)
-                    problems[student] = f"{type(error).__name__}: {error}"
-                    continue
-                yield execution.Task(student, notebook, nbformat.writes(nb), cells, limits, files, isolated)
+from . import execution
 
 
 def longest_first(students: list[str], seconds: dict[str, float]) -> list[str]:
@@ -87,30 +36,18 @@ def longest_first(students: list[str], seconds: dict[str, float]) -> list[str]:
     return sorted(students, key=lambda s: -seconds.get(s, typical))
 
 
-def save_result(results_dir: Path, result: execution.Result) -> None:
-    """The result for nbgrader to record; for a failed one, the reason (nbgrader then fails that
-    submission with it, and never runs the notebook itself)."""
-    folder = results_dir / result.student
-    folder.mkdir(parents=True, exist_ok=True)
-    data = {"fingerprint": result.fingerprint, "outputs": {str(k): v for k, v in result.outputs.items()},
-            "timeouts": result.timeouts, "events": result.events, "seconds": result.seconds}
-    if result.error:
-        data = {"error": result.error, "seconds": result.seconds}
-    partial = folder / f"{result.notebook}.json.part"  # nbgrader may be waiting for the file: whole or absent
-    partial.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(partial, folder / f"{result.notebook}.json")
-
-
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def run_tasks(tasks: Iterable[execution.Task], *, jobs: int = 1, scheduler: str | None = None,
-              on_result: Callable[[execution.Result], None] | None = None) -> list[execution.Result]:
+              on_result: Callable[[execution.Result], None] | None = None,
+              on_slots: Callable[[int], None] | None = None) -> list[execution.Result]:
     """Execute every task: here (jobs 1), in `jobs` processes, or on the Dask cluster `scheduler`.
 
     Every task gets a result: one that cannot be executed (its worker died, the cluster went
-    away) is a failed result with the reason, and the other tasks go on."""
+    away) is a failed result with the reason, and the other tasks go on. ``on_result`` must not
+    raise; ``on_slots`` hears how many notebooks the cluster runs at once."""
     results = []
     pending: dict[Any, execution.Task] = {}  # future -> its task
 
@@ -134,6 +71,8 @@ def run_tasks(tasks: Iterable[execution.Task], *, jobs: int = 1, scheduler: str 
             from distributed import as_completed as dask_completed
 
             with Client(scheduler, timeout="30s") as client:
+                if on_slots is not None:
+                    on_slots(sum(client.nthreads().values()) or 1)
                 for task in tasks:
                     pending[client.submit(execution.execute_task, task, pure=False,
                                           key=f"grade-{task.student}-{task.notebook}-{time.time_ns()}")] = task
@@ -155,27 +94,58 @@ def run_tasks(tasks: Iterable[execution.Task], *, jobs: int = 1, scheduler: str 
     return results
 
 
-class Progress:
-    """``[12/40] s012  30/30  14 s  ETA 6 min``: printed and appended to the log as it goes."""
+class Estimate:
+    """How long the students not finished yet will take, about: each one's time at the last grading
+    where known (what ``longest_first`` orders by), else the typical (median) time of the students
+    finished in this run, else of the last grading; over the notebooks that run at once."""
 
-    def __init__(self, total: int, log_path: Path, echo: Callable[[str], None] = print) -> None:
-        self.total, self.done, self.started = total, 0, time.monotonic()
+    def __init__(self, students: list[str], earlier: dict[str, float], slots: int) -> None:
+        self.left, self.earlier, self.slots = list(students), earlier, max(1, slots)
+        self.finished: list[float] = []
+
+    def done(self, student: str, seconds: float | None) -> None:
+        """``seconds`` None: this student never ran (it says nothing about the others)."""
+        self.left.remove(student)
+        if seconds is not None:
+            self.finished.append(seconds)
+
+    def seconds_left(self) -> float | None:
+        """None when nothing is known to estimate from (the first student of a first grading)."""
+        if not self.left:
+            return 0.0
+        known = self.finished or [self.earlier[s] for s in self.left if s in self.earlier]
+        if not known:
+            return None
+        typical = statistics.median(known)
+        work = sum(self.earlier.get(student, typical) for student in self.left)
+        return work / min(self.slots, len(self.left))
+
+
+def about(seconds: float) -> str:
+    """A duration as precise as an estimate is: tens of seconds, whole minutes, half hours."""
+    if seconds < 60:
+        return f"about {max(10, round(seconds / 10) * 10)} s"
+    if seconds < 90 * 60:
+        return f"about {max(1, round(seconds / 60))} min"
+    return f"about {round(seconds / 1800) / 2:g} h"
+
+
+class Progress:
+    """``[12/40] s012  30/30  14 s  ETA about 6 min``: a line per student as each one is recorded,
+    printed and appended to the log."""
+
+    def __init__(self, estimate: Estimate, log_path: Path, echo: Callable[[str], None] = print) -> None:
+        self.estimate, self.total, self.done = estimate, len(estimate.left), 0
         self.log_path, self.echo = log_path, echo
         log_path.parent.mkdir(parents=True, exist_ok=True)
 
-    def __call__(self, result: execution.Result) -> None:
+    def __call__(self, student: str, outcome: str, seconds: float | None, notes: list[str]) -> None:
         self.done += 1
-        elapsed = time.monotonic() - self.started
-        left = self.total - self.done
-        eta = "" if not left else f"  ETA {_duration(elapsed / self.done * left)}"
-        score = "error" if result.error else f"{result.score:g}/{result.max_score:g}"
-        line = (f"[{self.done}/{self.total}] {result.student}  {score}  {result.seconds:.0f} s{eta}"
-                + (f"  ({result.error})" if result.error else "")
-                + (f"  ({'; '.join(result.events)})" if result.events else ""))
+        self.estimate.done(student, seconds)
+        left = self.estimate.seconds_left()
+        line = (f"[{self.done}/{self.total}] {student}  {outcome}  {seconds or 0:.0f} s"
+                + (f"  ETA {about(left)}" if left is not None and self.estimate.left else "")
+                + (f"  ({'; '.join(notes)})" if notes else ""))
         self.echo(line)
         with open(self.log_path, "a", encoding="utf-8") as log:
             log.write(line + "\n")
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"

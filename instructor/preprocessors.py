@@ -3,19 +3,20 @@
 Autograding runs two lists of preprocessors on each submitted notebook; ours sit here:
 
 sanitize:  ClearOutput, DeduplicateIds, OverwriteKernelspec,
-           **RepairCells**, OverwriteCells, **DetectTampering**, CheckCellMetadata
-autograde: **SandboxedExecute** (instead of Execute), IgnorePattern, ClearMetadataPreprocessor,
-           LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
+           **RepairCells**, OverwriteCells, **KeepEditionText**, CheckCellMetadata
+autograde: **SandboxedExecute** (instead of Execute), SanitizeHTML, IgnorePattern,
+           ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+           CheckCellMetadata
 
 - ``RepairCells`` puts back every deleted locked cell (tests, set-up, provided code) at its
   place, drops nbgrader metadata that does not belong to the assignment, and resets the
   grading metadata of every known cell (grade, solution, locked, points) to the gradebook's, so
   an edited notebook cannot turn an answer into a test or a test into something else.
-- ``DetectTampering`` reads every student code cell's syntax tree (``instructor/tampering.py``)
-  and REPORTS what looks like an attack on the grading; it never changes or disables a cell.
-  Enforcement is the sandbox's and the judge's job, not a denylist's.
-- ``SandboxedExecute`` runs student cells in a bubblewrap sandbox (``instructor/sandbox.py``)
-  and the test cells outside it, in the judge (``instructor/judge.py``).
+- ``KeepEditionText`` gives a Bengali notebook's restored locked text back in Bengali.
+- ``SandboxedExecute`` puts in the outputs of the notebook's run: student cells in a bubblewrap
+  sandbox (``instructor/sandbox.py``), test cells outside it, in the judge (``instructor/judge.py``).
+  ``python -m instructor autograde`` runs the notebooks in parallel and hands each result in
+  (``instructor/recording.py``); under a plain ``nbgrader autograde`` it runs the notebook itself.
 
 Findings are stored in the notebook's metadata under ``autograder_integrity`` and logged;
 ``python -m instructor autograde`` collects them into its report.
@@ -23,8 +24,6 @@ Findings are stored in the notebook's metadata under ``autograder_integrity`` an
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 import nbformat
@@ -32,9 +31,7 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Float, Integer, Unicode
-
-from . import tampering
+from traitlets import Bool, Unicode
 
 METADATA_KEY = "autograder_integrity"
 RESTORED_NOTICE = ("AUTOGRADER: this locked cell was missing from the submission and was put "
@@ -44,7 +41,7 @@ RESTORED_NOTICE = ("AUTOGRADER: this locked cell was missing from the submission
 def integrity(nb: NotebookNode) -> dict[str, Any]:
     """The notebook's integrity record (created on first use)."""
     record = nb.metadata.setdefault(METADATA_KEY, {})
-    for key in ("restored_cells", "tampering", "notes", "sandbox", "timeouts"):
+    for key in ("restored_cells", "notes", "sandbox", "timeouts"):
         record.setdefault(key, [])
     return record
 
@@ -53,7 +50,7 @@ def _grade_id(cell: NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-def _source_cells(resources: ResourcesDict) -> list[Any]:
+def assignment_cells(resources: ResourcesDict) -> list[Any]:
     info = resources["nbgrader"]
     with Gradebook(info["db_url"]) as gradebook:
         notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
@@ -74,7 +71,7 @@ class RepairCells(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         try:
-            source_cells = _source_cells(resources)
+            source_cells = assignment_cells(resources)
         except MissingEntry:
             return nb, resources  # unknown notebook: nbgrader reports it
         known = {cell["name"] for cell in source_cells}
@@ -149,58 +146,6 @@ class RepairCells(NbGraderPreprocessor):
         return cell
 
 
-def trusted_cells(nb: NotebookNode, resources: ResourcesDict) -> list[bool]:
-    """For each cell: is it a locked instructor cell whose source is exactly the assignment's?
-
-    Metadata alone proves nothing (a student can write ``"locked": true`` on a new cell);
-    after OverwriteCells a cell is trusted only if its grade_id is a locked source cell in the
-    gradebook and its source is that cell's source.
-    """
-    try:
-        locked = {c["name"]: c["source"] for c in _source_cells(resources) if c["locked"]}
-    except MissingEntry:
-        locked = {}
-    return [_grade_id(cell) in locked and cell.source == locked[_grade_id(cell)] for cell in nb.cells]
-
-
-class DetectTampering(NbGraderPreprocessor):
-    """Report student code cells that look like attacks on the grading (after OverwriteCells).
-
-    Only a report for the instructor: the cell still runs, in the sandbox, where it can change
-    nothing the judge uses. A static check of a dynamic language is neither complete nor free
-    of false alarms, so it must never cost an honest student points.
-    """
-
-    enabled = Bool(True, help="Check student cells for tampering.").tag(config=True)
-
-    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        trusted = trusted_cells(nb, resources)
-        code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-        context = tampering.notebook_context(
-            [c.source for i, c in code if trusted[i]], [c.source for i, c in code if not trusted[i]])
-        record = integrity(nb)
-        for index, cell in code:
-            if trusted[index]:
-                continue
-            findings = tampering.check_cell(cell.source, context)
-            if not findings:
-                continue
-            where = {"cell_index": index, "grade_id": _grade_id(cell)}
-            bad = [f for f in findings if f.severity == tampering.TAMPERING]
-            notes = [f for f in findings if f.severity == tampering.NOTE]
-            for finding in bad:
-                record["tampering"].append({**where, "line": finding.line, "message": finding.message})
-            for finding in notes:
-                record["notes"].append({**where, "line": finding.line, "message": finding.message})
-            label = where["grade_id"] or f"cell {index}"
-            if bad:
-                self.log.warning("Suspicious code in %s (reported, still run in the sandbox): %s",
-                                 label, "; ".join(f.describe() for f in bad))
-            elif notes:
-                self.log.info("Note for %s: %s", label, "; ".join(f.describe() for f in notes))
-        return nb, resources
-
-
 class KeepEditionText(NbGraderPreprocessor):
     """After OverwriteCells: a locked markdown cell of a notebook from another edition (the Bengali
     one) gets its translated text back, and a collapsed code cell its translated caption (the
@@ -251,99 +196,61 @@ class NotebookNotGradedError(Exception):
     """This notebook could not be graded (the reason says why); nbgrader fails that submission."""
 
 
-class SandboxedExecute(NbGraderPreprocessor):
-    """Runs the notebook: student cells in a bubblewrap sandbox, test cells in the judge.
+#: Where ``instructor/recording.py`` hands SandboxedExecute the result computed by a worker.
+RESULT = "instructor_result"
+NEVER_RAN = {"output_type": "error", "ename": "NotRun", "evalue": "this cell was never run",
+             "traceback": ["NotRun: this cell was never run"]}
 
-    Replaces nbgrader's ``Execute``. Cells run in notebook order: every code cell that is not
-    an autograded test (the student's answers, the instructor's set-up cells) runs in the
-    sandbox's IPython shell (``instructor/sandbox_server.py``); each autograded test cell runs
-    here, in ``instructor.judge``, from the gradebook's source, on proxies of the student's
-    objects. The outputs land in the notebook, so nbgrader's ``SaveAutoGrades`` scores them as
-    usual, and the feedback shows them. The sandbox is gone before this method returns.
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """The notebook's outputs: student cells run in a bubblewrap sandbox, test cells in the judge.
+
+    Replaces nbgrader's ``Execute``. Every code cell that is not an autograded test (the
+    student's answers, the instructor's set-up cells) runs in the sandbox's IPython shell
+    (``instructor/sandbox_server.py``); each autograded test cell runs outside it, in
+    ``instructor.judge``, from the gradebook's source. The outputs land in the notebook, so
+    nbgrader's ``SaveAutoGrades`` scores them as usual, and the feedback shows them.
+
+    ``python -m instructor autograde`` has run the notebook already, on a worker, and passes the
+    result in ``resources[RESULT]``; a plain ``nbgrader autograde`` runs it here, with the limits
+    of ``c.SandboxLimits`` (``instructor/sandbox.py``).
     """
 
     sandbox = Bool(True, help=(
         "Run student code in a bubblewrap sandbox. False (`--no-sandbox`) runs the same server "
         "as an ordinary process with the instructor's rights: it can read and change the course "
         "folder, the gradebook and everything else the instructor can.")).tag(config=True)
-    timeout = Integer(120, help="Wall-clock seconds for one cell or one request of a test.").tag(config=True)
-    cpu_time_limit = Float(60.0, help=(
-        "CPU seconds for one cell or one request of a test (0: none). Unlike the wall clock, a "
-        "busy grading machine does not use it up for honest code.")).tag(config=True)
-    notebook_timeout = Integer(1800, help="Wall-clock seconds for the whole notebook.").tag(config=True)
-    notebook_cpu_limit = Integer(900, help="CPU seconds of each sandboxed process.").tag(config=True)
-    memory_limit_mb = Integer(4096, help=(
-        "Memory of a sandbox, MiB: the address space of each of its processes, and the resident "
-        "memory of all of them together.")).tag(config=True)
-    process_limit = Integer(64, help="Processes and threads in one sandbox.").tag(config=True)
-    judge_memory_limit_mb = Integer(2048, help=(
-        "Address space the judge's own process for one notebook may add while it grades, MiB: "
-        "what the notebook sends it beyond that stops the notebook.")).tag(config=True)
-
-    results_dir = Unicode("", help=(
-        "A folder of outputs computed ahead by parallel or Dask workers (instructor/parallel.py): "
-        "a notebook whose fingerprint matches is replayed instead of run again.")).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        from pathlib import Path
-
-        from . import execution, sandbox
-
-        cells = {c["name"]: c for c in _source_cells(resources)}
-        record = integrity(nb)
-        replayed = self._replay(nb, resources, cells)
-        if replayed is not None:
-            outputs, timeouts, events = replayed
-        else:
-            limits = sandbox.Limits(memory_mb=self.memory_limit_mb, total_memory_mb=self.memory_limit_mb,
-                                    processes=self.process_limit, judge_memory_mb=self.judge_memory_limit_mb,
-                                    cpu_seconds=self.notebook_cpu_limit, wall_seconds=self.notebook_timeout,
-                                    cell_cpu_seconds=self.cpu_time_limit, cell_wall_seconds=self.timeout)
-            files = execution.submission_files(Path(resources.get("metadata", {}).get("path") or "."))
-            task = execution.Task(resources["nbgrader"]["student"], resources["nbgrader"]["notebook"],
-                                  nbformat.writes(nb), cells, limits, files, self.sandbox)
-            result = execution.execute_task(task)  # the judge in a process of its own
-            if result.error:
-                raise NotebookNotGradedError(result.error)
-            outputs, timeouts, events = result.outputs, result.timeouts, result.events
-        if not self.sandbox:
-            self.log.warning("GRADING WITHOUT A SANDBOX (--no-sandbox): student code runs with your "
-                             "rights and can read or change the course, the gradebook and your files.")
-            events = ["graded without a sandbox (--no-sandbox)", *events]
+        result = resources.get(RESULT) or self._run(nb, resources)
+        if result.error:  # nothing of it is recorded: nbgrader fails this submission, with why
+            raise NotebookNotGradedError(result.error)
         count = 0
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code":
                 count += 1
-                cell.outputs = [nbformat.from_dict(o) for o in outputs.get(index, [])]
+                # nbgrader gives a test cell without outputs full marks: one that never ran fails.
+                outputs = result.outputs.get(index, [NEVER_RAN])
+                cell.outputs = [nbformat.from_dict(o) for o in outputs]
                 cell.execution_count = count
-        record["timeouts"].extend(timeouts)
-        record["sandbox"].extend(events)
+        record = integrity(nb)
+        record["timeouts"].extend(result.timeouts)
+        record["sandbox"].extend(result.events)
         return nb, resources
 
-    def _replay(self, nb: NotebookNode, resources: ResourcesDict, cells: dict[str, Any]):
+    def _run(self, nb: NotebookNode, resources: ResourcesDict):
         from pathlib import Path
 
-        from . import execution
+        from . import execution, sandbox
 
-        if not self.results_dir:
-            return None
-        info = resources["nbgrader"]
-        path = Path(self.results_dir) / info["student"] / f"{info['notebook']}.json"
-        running = Path(self.results_dir) / "RUNNING"  # instructor.parallel.RUNNING
-        while not path.is_file() and running.exists():  # workers are still at it: wait for them
-            time.sleep(0.1)
-        if not path.is_file():
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("error"):  # a worker could not grade it: nbgrader fails it, with the reason
-            raise NotebookNotGradedError(str(data["error"]))
-        if data.get("fingerprint") != execution.fingerprint(nb, cells):
-            self.log.warning("Outputs computed ahead for %s do not match the notebook; running it again",
-                             info["student"])
-            return None
-        outputs = {int(k): v for k, v in data["outputs"].items()}
-        return outputs, data.get("timeouts", []), data.get("events", [])
+        if not self.sandbox:
+            self.log.warning("GRADING WITHOUT A SANDBOX (--no-sandbox): student code runs with your "
+                             "rights and can read or change the course, the gradebook and your files.")
+        files = execution.submission_files(Path(resources.get("metadata", {}).get("path") or "."))
+        task = execution.Task(resources["nbgrader"]["student"], resources["nbgrader"]["notebook"],
+                              nbformat.writes(nb), {c["name"]: c for c in assignment_cells(resources)},
+                              sandbox.Limits.from_config(self.config), files, self.sandbox)
+        return execution.execute_task(task)  # the judge in a process of its own
 
 
-__all__ = ["DetectTampering", "KeepEditionText", "RepairCells", "SandboxedExecute", "integrity",
-           "trusted_cells"]
+__all__ = ["KeepEditionText", "RepairCells", "SandboxedExecute", "assignment_cells", "integrity"]

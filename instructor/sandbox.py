@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Self
 
@@ -43,6 +43,9 @@ INSIDE = "/opt/grader"  # where the server files appear in the sandbox
 WORK = "/submission"  # the submission's folder in the sandbox (its copy); not a host path
 FIRST_UID = 200_000  # sandboxes run as FIRST_UID + slot (the id of the process that starts it: the notebook's judge) under root
 MAX_FILE = 50 * 2**20  # larger files of a submission are not copied into its sandbox
+
+
+CONFIG_SECTION = "SandboxLimits"  # c.SandboxLimits.cell_wall_seconds = 120 in nbgrader_config.py
 
 
 class SandboxUnavailable(RuntimeError):
@@ -62,6 +65,19 @@ class Limits:
     cell_wall_seconds: float = 120.0  # per cell or request; the grader kills the sandbox after this + grace
     judge_memory_mb: int = 2048  # address space the judge's own process may add while it grades
     grace_seconds: float | None = None  # after a cell's time is up, before the kill (None: wall/4, 5-15 s)
+
+    @classmethod
+    def from_config(cls, config, **overrides) -> Limits:
+        """The course's limits: ``c.SandboxLimits.<field>`` of nbgrader_config.py over these
+        defaults (the only ones), then this run's command-line ``overrides`` (None: not given)."""
+        known = [f.name for f in fields(cls)]
+        settings = dict(config.get(CONFIG_SECTION, {}))
+        unknown = sorted(set(settings) - set(known))
+        if unknown:
+            raise ValueError(f"nbgrader_config.py sets c.{CONFIG_SECTION}.{unknown[0]}, which is not a "
+                             f"sandbox limit; the limits are: {', '.join(known)}")
+        settings.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(**settings)
 
     def grace(self) -> float:
         """How long a cell may overrun its wall clock before the grader kills the sandbox: the

@@ -1,8 +1,6 @@
 """The instructor workflow without an exchange server, end to end, against hostile submissions.
 
-Fast tests first: the static tampering checks (``instructor/tampering.py``) on attacks and on
-every answer of every source notebook (no false alarms), and the LMS file-name mapping of
-``instructor/collect.py``.
+Fast tests first: the LMS file-name mapping of ``instructor/collect.py``.
 
 Then one end-to-end run of the real nbgrader pipeline on the MNIST lab (``source/lab``) in a
 temporary course (never in the repository): ``generate_assignment``; an LMS-style zip of a
@@ -19,8 +17,7 @@ partial             the last graded part unanswered → all points but that part
 honest              some framework parts right, three subtly wrong → the right parts' points
 monkeypatcher       honest + np.allclose/np.array_equal/builtins.abs patched, coursekit.grading
                     patched, sys.modules entry replaced, check_close rebound → honest's score
-                    (the patches stay in the sandbox; the judge's modules are its own); the
-                    syntax check reports them
+                    (the patches stay in the sandbox; the judge's modules are its own)
 keythief            honest + ``from solutions import Net`` (sys.path to the course root) → honest
                     minus that part: the answer key is not in the sandbox
 sneaky              honest + attacks a syntax check cannot see (setattr through a helper,
@@ -59,7 +56,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from instructor import cli, collect, grade, tampering
+from instructor import cli, collect, grade
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = REPO / "source" / "lab"
@@ -72,138 +69,8 @@ CPU_LIMIT = 10
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
-# ============================================================================================
-# Static tampering checks
-# ============================================================================================
-LOCKED_CELLS = [
-    ("import numpy as np\nimport matplotlib.pyplot as plt\nimport coursekit.grading\n"
-     "from coursekit import gradcheck, load_mnist"),
-    "import sys\nimport numpy as np\nfrom coursekit.grading import check, check_close, check_shape, quiet",
-]
-CONTEXT = tampering.notebook_context(LOCKED_CELLS, [])
-
-ATTACKS = {
-    "numpy attribute": ("np.allclose = lambda *a, **k: True", "replaces np.allclose"),
-    "numpy submodule": ("np.testing.assert_allclose = print", "replaces np.testing.assert_allclose"),
-    "numpy via setattr": ("import numpy\nsetattr(numpy, 'isclose', None)", "calls setattr on numpy"),
-    "numpy delattr": ("delattr(np, 'abs')", "calls delattr on np"),
-    "numpy submodule imported": ("from numpy import testing\ntesting.assert_allclose = print",
-                                 "replaces testing.assert_allclose"),
-    "sys attribute": ("import sys\nsys.stderr = open('/dev/null', 'w')", "replaces sys.stderr"),
-    "numpy augmented": ("np.pi += 1", "replaces np.pi"),
-    "grading attribute": ("import coursekit.grading as g\ng.check_close = lambda *a, **k: None",
-                          "replaces g.check_close"),
-    "grading private": ("coursekit.grading._NUMPY_SNAPSHOT['allclose'] = print",
-                        "writes into coursekit.grading._NUMPY_SNAPSHOT"),
-    "grading from-import private": ("from coursekit.grading import _array", "private"),
-    "sys.modules": ("import sys, types\nsys.modules['coursekit.grading'] = types.ModuleType('x')",
-                    "uses sys.modules"),
-    "sys.modules aliased": ("import sys as s\nm = s.modules", "uses sys.modules"),
-    "from sys import modules": ("from sys import modules", "uses sys.modules"),
-    "builtins": ("import builtins\nbuiltins.abs = lambda x: 0", "imports builtins"),
-    "__builtins__": ("__builtins__.abs = len", "uses __builtins__"),
-    "builtin function root": ("print.__self__.abs = len", "uses __self__"),
-    "answer key": ("from solutions import Linear", "imports the answer key"),
-    "answer key submodule": ("import solutions.layers as key", "imports the answer key"),
-    "answer key relative": ("from .. import solutions", "imports the answer key"),
-    "grader helpers": ("from graders.gradients import numeric_gradient", "imports the grader's helpers"),
-    "grader helpers module": ("import graders.softmax as g", "imports the grader's helpers"),
-    "importlib": ("import importlib\nimportlib.import_module('solutions')", "imports importlib"),
-    "__import__": ("key = __import__('solu' + 'tions')", "calls __import__"),
-    "exec": ("exec(open('../../../solutions/layers.py').read())", "calls exec"),
-    "eval": ("f = eval('lambda: 1')", "calls eval"),
-    "globals write": ("globals()['np'] = None", "writes into globals()"),
-    "globals update": ("globals().update(np=None)", "changes globals()"),
-    "__dict__": ("np.__dict__['allclose'] = print", "uses np.__dict__"),
-    "vars write": ("vars(np)['allclose'] = print", "writes into vars(np)"),
-    "function globals": ("def f(): pass\nf.__globals__['np'] = None", "uses __globals__"),
-    "frames": ("import sys\nframe = sys._getframe(1)", "uses sys._getframe"),
-    "getattr dunder string": ("d = getattr(np, '__dict__')", "'__dict__'"),
-    "rebinding np": ("np = None", "rebinds np"),
-    "rebinding np by import": ("import math as np", "rebinds np"),
-    "rebinding through global": ("def f():\n    global np\n    np = None", "rebinds np"),
-    "deleting np": ("del np", "rebinds np"),
-    "threads": ("import threading", "imports threading"),
-    "signals": ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)", "imports signal"),
-    "subprocess": ("import subprocess", "imports subprocess"),
-    "os.system": ("import os\nos.system('ls')", "uses os.system"),
-    "shell escape": ("!cat ../../../solutions/layers.py", "a shell command"),
-    "cell magic": ("%%bash\nls", "%bash"),
-    "run magic": ("%run ../../../solutions/layers.py", "%run"),
-    "magic with nested attack": ("%time np.allclose = print", "replaces np.allclose"),
-    "ipython events": ("get_ipython().events.callbacks.clear()", "get_ipython"),
-    "mock": ("from unittest import mock", "imports unittest"),
-    "excepthook": ("import sys\nsys.excepthook = print", "replaces sys.excepthook"),
-}
-
-HONEST = {
-    "a layer": "class Linear:\n    def __init__(self, nin, nout):\n        self.W = np.random.normal("
-               "0, 1 / np.sqrt(nin), (nout, nin))\n        self.b = np.zeros((1, nout))\n"
-               "    def forward(self, x):\n        self.x = x\n        return x @ self.W.T + self.b",
-    "own __dict__": "class A:\n    def __repr__(self):\n        return str(self.__dict__)",
-    "re-imports": "import numpy as np\nimport sys\nfrom coursekit.grading import check_close\n"
-                  "from coursekit import load_mnist",
-    "numpy calls": "np.random.seed(0)\nnp.set_printoptions(precision=3)\nx = np.zeros(3)\n"
-                   "x[0] = 1\nrows = {}\nrows['a'] = 1",
-    "harmless magics": "%matplotlib inline\n%time y = 1 + 1\n%timeit -n 1 sum([1, 2])",
-    "time cell magic": "%%time\nz = sum(range(10))",
-    "add_to_class": "from coursekit import add_to_class\n@add_to_class(Linear)\ndef backward(self, g):\n"
-                    "    return g @ self.W",
-    "class attribute": "Linear.forward = lambda self, x: x",
-    "getattr on own object": "name = getattr(layer, 'W', None)\nsetattr(layer, 'W', name)",
-    "local names": "def train():\n    np_like = 3\n    check = True\n    return np_like, check",
-    "syntax error": "def broken(:\n    pass",
-    "matplotlib settings": "import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (8, 4)",
-    "environment": "import os\nos.environ['OMP_NUM_THREADS'] = '1'",
-    "printing to stderr": "import sys\nprint('slow epoch', file=sys.stderr)",
-}
-
-
-@pytest.mark.parametrize("code, expected", ATTACKS.values(), ids=ATTACKS.keys())
-def test_tampering_is_found(code, expected):
-    findings = tampering.check_cell(code, CONTEXT)
-    bad = [f.message for f in findings if f.severity == tampering.TAMPERING]
-    assert any(expected in message for message in bad), (
-        f"expected a tampering finding mentioning {expected!r} in:\n{code}\ngot: {findings}")
-
-
-@pytest.mark.parametrize("code", HONEST.values(), ids=HONEST.keys())
-def test_honest_code_is_not_tampering(code):
-    bad = [f for f in tampering.check_cell(code, CONTEXT) if f.severity == tampering.TAMPERING]
-    assert not bad, f"false alarm on honest code:\n{code}\n{bad}"
-
-
-def test_rebinding_a_grading_helper_is_only_a_note():
-    findings = tampering.check_cell("def check_close(*a, **k):\n    pass\ncheck = check_close", CONTEXT)
-    assert findings and all(f.severity == tampering.NOTE for f in findings), findings
-    assert {"check_close", "check"} <= {f.message.split()[1] for f in findings}
-
-
 def _strip_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if line.strip() not in (BEGIN, END))
-
-
-def _source_notebooks() -> list[Path]:
-    return sorted((REPO / "source").glob("*/*.ipynb"))
-
-
-@pytest.mark.parametrize("path", _source_notebooks(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_no_answer_or_locked_cell_of_the_course_is_flagged(path):
-    """Every answer of the source notebooks, as a student would submit it, passes the checks."""
-    nb = nbformat.read(path, as_version=4)
-    locked, answers = [], []
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code":
-            continue
-        if meta.get("locked"):
-            locked.append(cell.source)
-        elif meta.get("solution"):
-            answers.append(_strip_markers(cell.source))
-    context = tampering.notebook_context(locked, answers)
-    for source in answers:
-        bad = [f for f in tampering.check_cell(source, context) if f.severity == tampering.TAMPERING]
-        assert not bad, f"{path.name}: an answer cell is flagged as tampering: {bad}\n{source[:400]}"
 
 
 # ============================================================================================
@@ -909,7 +776,6 @@ def _summary(reports, expected, generate_seconds, autograde_seconds, regrade_sec
         row = reports.get(student, {})
         detected = "; ".join(x for x in (row.get("detail"), row.get("timeouts") and f"timeout: {row['timeouts']}",
                                          row.get("restored_cells") and f"restored: {row['restored_cells']}",
-                                         row.get("tampering") and f"tampering: {row['tampering'][:150]}",
                                          row.get("sandbox") and f"sandbox: {row['sandbox'][:150]}")
                              if x)
         lines.append(f"{student:<14} {row.get('status', '?'):<8} {row.get('autograded_score') or '-':>7} "
@@ -960,7 +826,7 @@ def test_perfect_gets_everything_and_blank_nothing(batch):
     total = sum(p.points for p in batch.parts)
     assert float(perfect["autograded_score"]) == float(perfect["autograded_max"]) == total
     assert float(blank["autograded_score"]) == 0.0
-    assert perfect["tampering"] == "" and perfect["sandbox"] == "" and perfect["notes"] == "", (
+    assert perfect["sandbox"] == "" and perfect["notes"] == "", (
         f"false alarm on the perfect submission:{batch.explain()}")
 
 
@@ -974,18 +840,14 @@ def test_the_honest_baseline_earns_only_its_right_parts(batch):
     assert float(batch.reports["honest"]["autograded_score"]) == batch.expected["honest"], batch.explain()
 
 
-def test_suspicious_code_is_reported_but_not_enforced(batch):
-    """The syntax check is a report for the instructor; the scores come from the judge."""
-    reports = batch.reports
-    for fragment in ("replaces np.allclose", "grading", "uses sys.modules", "imports builtins"):
-        assert fragment in reports["monkeypatcher"]["tampering"], batch.explain()
-    assert "rebinds check_close" in reports["monkeypatcher"]["notes"], batch.explain()
-    assert "imports the answer key" in reports["keythief"]["tampering"], batch.explain()
-    # The cells ran as written (nothing neutralised): the student sees their own code.
+def test_attacks_run_as_written_and_only_the_judge_scores_them(batch):
+    """No static check rewrites or flags a cell: the student's code ran in the sandbox as
+    written (the feedback shows it), and its patches changed nothing the judge scored with."""
     graded = nbformat.read(batch.course / "autograded" / "monkeypatcher" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
                            as_version=4)
     assert any("np.allclose = lambda" in cell.source for cell in graded.cells)
-    assert not any("tampering detected" in cell.source for cell in graded.cells)
+    assert float(batch.reports["monkeypatcher"]["autograded_score"]) == batch.expected["monkeypatcher"], \
+        batch.explain()
 
 
 def test_deleted_and_edited_test_cells_are_restored(batch):

@@ -18,7 +18,7 @@ import struct
 import threading
 
 import pytest
-from tiny_assignment import grading_task, submission
+from tiny_assignment import grading_task, scored, submission
 
 from instructor import execution, remote, sandbox
 
@@ -96,9 +96,9 @@ def _stops(result: execution.Result) -> list[str]:
 
 
 def test_a_flooded_judge_stops_that_notebook_only():
-    result = execution.execute_task(grading_task(submission(extra_cells=(FORGED_ANSWER,)),
-                                                 sandbox.Limits(wall_seconds=60)))
-    assert not result.error and result.score == 0.0, result
+    task = grading_task(submission(extra_cells=(FORGED_ANSWER,)), sandbox.Limits(wall_seconds=60))
+    result = execution.execute_task(task)
+    assert not result.error and scored(task, result)[0] == 0.0, result
     assert "at most 1000000" in _stops(result)[0] and "elements" in _stops(result)[0], result.events
 
 
@@ -107,8 +107,9 @@ def test_an_answer_larger_than_the_judges_memory_stops_that_notebook():
     huge = "class Scaler:\n    def __init__(self, factor):\n        pass\n" \
            "    def forward(self, x):\n        return np.ones(25_000_000)  # 200 MB\n"
     limits = sandbox.Limits(wall_seconds=60, judge_memory_mb=100)
-    result = execution.execute_task(grading_task(submission(extra_cells=(huge,)), limits))
-    assert not result.error and result.score == 0.0, result
+    task = grading_task(submission(extra_cells=(huge,)), limits)
+    result = execution.execute_task(task)
+    assert not result.error and scored(task, result)[0] == 0.0, result
     assert "more data than its 100 MiB" in _stops(result)[0], result.events
 
 
@@ -151,4 +152,5 @@ def test_a_cell_that_runs_out_the_clock_one_request_at_a_time_is_stopped_from_ou
     assert why in reason and "its judge were stopped" in reason, reason
     assert _stops(result) == [f"stopped: {reason}"], result.events
     assert {"cell_index": last, "grade_id": "tests-many", "limit": execution.STOPPED} in result.timeouts
-    assert result.score < result.max_score
+    score, max_score = scored(task, result)
+    assert score < max_score

@@ -188,8 +188,8 @@ def test_progress_is_streamed_one_line_per_student(runs):
     for name in ("serial", "jobs", "dask"):
         lines = [line for line in results[name][1].splitlines() if line.startswith("[")]
         assert len(lines) == 5, results[name][1]
-        assert re.fullmatch(r"\[1/5\] \w+  \d+/3  \d+ s  ETA \d+ (s|min).*", lines[0]), lines
-        assert re.fullmatch(r"\[5/5\] \w+  \d+/3  \d+ s.*", lines[-1]), lines
+        assert re.fullmatch(r"\[1/5\] \w+  (\d+/3|failed)  \d+ s  ETA about \d+ (s|min).*", lines[0]), lines
+        assert re.fullmatch(r"\[5/5\] \w+  (\d+/3|failed)  \d+ s(?!  ETA).*", lines[-1]), lines
     assert "on the Dask cluster tcp://127.0.0.1:" in results["dask"][1]
 
 
@@ -212,16 +212,70 @@ def test_regrading_one_student_keeps_the_class_report(runs):
     assert re.search(r"^\[1/1\] blank  0/3  \d+ s$", log, re.MULTILINE), log[-2000:]
 
 
-def test_a_notebook_that_could_not_be_graded_is_failed_by_nbgrader_with_the_reason(tmp_path):
-    """A worker's failed result is never run again inside nbgrader: it fails that submission."""
-    from instructor import execution, parallel, preprocessors, sandbox
+def test_a_result_that_cannot_be_recorded_is_its_students_failure_alone(runs, tmp_path, monkeypatch):
+    """Each result is recorded in this process as it arrives: a worker's failed result and a
+    malformed one fail their students, with the reason; the student between them is recorded."""
+    from instructor import execution
 
-    task = execution.Task("eve", NOTEBOOK, "{}", {}, sandbox.Limits())
-    parallel.save_result(tmp_path, execution.failed_result(task, "its Dask worker failed: KilledWorker"))
-    step = preprocessors.SandboxedExecute(results_dir=str(tmp_path))
-    resources = {"nbgrader": {"student": "eve", "notebook": NOTEBOOK}}
-    with pytest.raises(preprocessors.NotebookNotGradedError, match="its Dask worker failed: KilledWorker"):
-        step._replay(nbformat.v4.new_notebook(), resources, {})
+    root = shutil.copytree(runs[0], tmp_path / "course")
+    run_for_real = execution.execute_task
+
+    def worker(task):
+        if task.student == "blank":
+            return execution.failed_result(task, "its worker process failed: BrokenProcessPool")
+        if task.student == "half":  # no outputs by cell: nbgrader's preprocessors cannot use it
+            return execution.Result(task.student, task.notebook, None, [], [], 0.1)
+        return run_for_real(task)
+
+    monkeypatch.setattr(execution, "execute_task", worker)
+    lines = []
+    reports = {r.student: r for r in grade.autograde(grade.Course.load(root), ASSIGNMENT, force=True,
+                                                     jobs=1, students=["blank", "perfect", "half"],
+                                                     echo=lines.append)}
+    assert reports["blank"].status == "failed" and "BrokenProcessPool" in reports["blank"].detail, lines
+    assert reports["half"].status == "failed" and "AttributeError" in reports["half"].detail, lines
+    assert reports["perfect"].status == "graded", lines
+    assert _grades(grade.Course.load(root))["perfect"] == runs[1]["serial"][2]["perfect"]
+    assert not (root / "autograded" / "half" / ASSIGNMENT).exists()  # nothing half-written is kept
+    assert set(_report(root)) == set(STUDENTS)
+
+
+def test_a_test_cell_the_worker_never_ran_scores_nothing():
+    """nbgrader gives a test cell without outputs full marks: a result that lacks a test cell's
+    outputs (a worker cut short) must not earn its points."""
+    from nbgrader.utils import determine_grade
+    from tiny_assignment import grading_task, submission
+
+    from instructor import execution, preprocessors, sandbox
+
+    task = grading_task(submission(), sandbox.Limits())
+    nb = nbformat.reads(task.notebook_json, as_version=4)
+    ran = execution.Result(task.student, task.notebook, {0: []}, [], [], 0.1)
+    nb, _ = preprocessors.SandboxedExecute().preprocess(nb, {preprocessors.RESULT: ran})
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in POINTS]
+    assert tests and all(determine_grade(cell)[0] == 0 for cell in tests), tests
+
+
+def test_the_estimate_reads_earlier_timings_then_this_runs_over_the_jobs_running():
+    from instructor.parallel import Estimate, about
+
+    estimate = Estimate(["bo", "cy", "new", "ana"], {"ana": 12.0, "bo": 95.0, "cy": 30.0}, slots=2)
+    assert estimate.seconds_left() == (95 + 30 + 30 + 12) / 2  # never timed: the earlier median
+    estimate.done("bo", 100.0)
+    assert estimate.seconds_left() == (30 + 100 + 12) / 2  # never timed: this run's median now
+    estimate.done("cy", 28.0)
+    estimate.done("new", 40.0)
+    assert estimate.seconds_left() == 12.0  # the last one runs alone: not divided by two jobs
+    estimate.done("ana", 11.0)
+    assert estimate.seconds_left() == 0.0
+    first = Estimate(["a", "b", "c"], {}, slots=2)
+    assert first.seconds_left() is None  # a first grading: nothing to go on yet
+    first.done("a", None)  # failed before it ran: says nothing about the others
+    assert first.seconds_left() is None
+    first.done("b", 50.0)
+    assert first.seconds_left() == 50.0
+    assert [about(s) for s in (3, 44, 100, 3000, 4 * 3600 + 600)] == [
+        "about 10 s", "about 40 s", "about 2 min", "about 50 min", "about 4 h"]
 
 
 def test_the_slowest_at_the_last_grading_go_first():

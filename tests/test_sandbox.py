@@ -45,6 +45,22 @@ def test_disabled_user_namespaces_say_what_to_enable(monkeypatch, tmp_path):
     assert "user.max_user_namespaces" in str(error.value)
 
 
+def test_the_limits_have_one_home_the_course_config_and_this_runs_overrides():
+    """Limits' defaults, then c.SandboxLimits of nbgrader_config.py, then the command line; a
+    misspelt limit is refused by name, never silently left at its default."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.SandboxLimits.cell_wall_seconds = 300
+    config.SandboxLimits.memory_mb = 1024
+    limits = sandbox.Limits.from_config(config, memory_mb=512, cell_cpu_seconds=None)
+    assert (limits.cell_wall_seconds, limits.memory_mb) == (300, 512)
+    assert limits.cell_cpu_seconds == sandbox.Limits().cell_cpu_seconds
+    config.SandboxLimits.timeout = 30  # the old SandboxedExecute name
+    with pytest.raises(ValueError, match="c.SandboxLimits.timeout, which is not a sandbox limit"):
+        sandbox.Limits.from_config(config)
+
+
 def test_the_real_sandbox_has_no_network_host_files_or_environment(monkeypatch):
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     monkeypatch.setenv("SOME_TOKEN", "secret")

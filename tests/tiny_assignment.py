@@ -143,3 +143,18 @@ def grading_task(nb: nbformat.NotebookNode, limits, tests: dict[str, str] | None
             "grade": True, "grade_id": name, "locked": True, "points": 1, "schema_version": 3,
             "solution": False}}))
     return execution.Task("student", NOTEBOOK, nbformat.writes(nb), cells, limits)
+
+
+def scored(task, result) -> tuple[float, float]:
+    """(score, max score) of a worker's result for ``task``, by nbgrader's own rule
+    (``nbgrader.utils.determine_grade``, what SaveAutoGrades records), without a gradebook."""
+    from nbgrader.utils import determine_grade, is_grade, is_solution
+
+    nb = nbformat.reads(task.notebook_json, as_version=4)
+    score = max_score = 0.0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+            cell.outputs = [nbformat.from_dict(o) for o in result.outputs.get(index, [])]
+            points, most = determine_grade(cell)
+            score, max_score = score + (points or 0.0), max_score + most
+    return score, max_score

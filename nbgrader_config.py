@@ -2,7 +2,7 @@
 
 One nbgrader assignment per lesson and one for the lab: ``source/lesson1/`` ... ``source/lesson5/``
 and ``source/lab/``. ``nbgrader generate_assignment lesson2`` writes lesson 2's student version to
-``lessons/lesson2/``, and the lab's to ``lab/`` (instructor/layout.py); the student versions are
+``lessons/lesson2/``, and the lab's to ``lab/`` (instructor/authoring/layout.py); the student versions are
 committed for self-learners to clone. Every nbgrader command (release, autograde, export...)
 works per lesson.
 """
@@ -24,8 +24,8 @@ c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "."
 # ... with the lessons' student versions one level down, in lessons/lessonN/ (nbgrader has one
-# release folder for all assignments; instructor/layout.py explains the one hook it needs).
-from instructor.layout import use_course_layout
+# release folder for all assignments; instructor/authoring/layout.py explains the one hook it needs).
+from instructor.authoring.layout import use_course_layout
 
 use_course_layout()
 c.CourseDirectory.submitted_directory = "submitted"
@@ -37,23 +37,23 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # restore every locked cell (tests included) from the source version when autograding.
 c.OverwriteCells.add_missing_cells = True
 
-# Grading untrusted notebooks (instructor/preprocessors.py explains each step): RepairCells puts
+# Grading untrusted notebooks (instructor/grading/preprocessors.py explains each step): RepairCells puts
 # back deleted locked cells and resets forged cell metadata, KeepEditionText gives a Bengali
 # notebook's restored locked text back in Bengali (from translations/), and SandboxedExecute runs
 # student code in a bubblewrap sandbox while the test cells run outside it, in a judge that never
 # executes student code. `python -m instructor autograde` drives these same lists in one process
-# (instructor/recording.py): the notebooks run on workers, each result is recorded as it arrives.
+# (instructor/grading/recording.py): the notebooks run on workers, each result is recorded as it arrives.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "instructor.preprocessors.RepairCells",
+    "instructor.grading.preprocessors.RepairCells",
     "nbgrader.preprocessors.OverwriteCells",
-    "instructor.preprocessors.KeepEditionText",
+    "instructor.grading.preprocessors.KeepEditionText",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "instructor.preprocessors.SandboxedExecute",
+    "instructor.grading.preprocessors.SandboxedExecute",
     "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -63,7 +63,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# The sandbox's limits (every field of instructor/sandbox.py's Limits; what is not set here keeps
+# The sandbox's limits (every field of instructor/grading/sandbox.py's Limits; what is not set here keeps
 # its default there). One cell (or one request of a test) may use at most 60 s of CPU time (a busy
 # grading machine does not use this up for honest code) and 120 s of wall-clock time; an infinite
 # loop costs only its cell. A notebook that defeats these timers is killed (the rest of its tests
@@ -92,7 +92,7 @@ c.GenerateFeedback.preprocessors = [
 ]
 c.ClearHiddenTests.enforce_metadata = False
 
-# Students get each quiz packed (instructor/quiz_cells.py): expanding the collapsed quiz cell
+# Students get each quiz packed (instructor/authoring/quiz_cells.py): expanding the collapsed quiz cell
 # does not show the answers and their feedback. nbgrader's own list, with PackQuizzes before
 # the checksums, so the gradebook keeps the cell students have.
 c.GenerateAssignment.preprocessors = [
@@ -100,7 +100,7 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",
     "nbgrader.preprocessors.ClearSolutions",
-    "instructor.quiz_cells.PackQuizzes",
+    "instructor.authoring.quiz_cells.PackQuizzes",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
@@ -114,11 +114,11 @@ c.GenerateAssignment.preprocessors = [
 # Outputs stay out of the student versions; no execution counts either.
 c.ClearOutput.enabled = True
 
-# Late submissions (instructor/deadlines.py): nbgrader's own late-penalty plug-in mechanism with
+# Late submissions (instructor/lms/deadlines.py): nbgrader's own late-penalty plug-in mechanism with
 # the course's policy. Due dates and extensions live in the gradebook (`python -m instructor
 # deadline lab --due ...`), submission times in submitted/<student>/<assignment>/timestamp.txt.
 # Policy: 15 minutes of grace, then 10% of the notebook's score per started day, nothing after 7 days.
-c.AssignLatePenalties.plugin_class = "instructor.deadlines.CourseLatePolicy"
+c.AssignLatePenalties.plugin_class = "instructor.lms.deadlines.CourseLatePolicy"
 c.CourseLatePolicy.grace_minutes = 15
 c.CourseLatePolicy.percent_per_day = 10
 c.CourseLatePolicy.zero_after_days = 7

@@ -34,7 +34,8 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from instructor import cli, grade
+from instructor import cli
+from instructor.grading import grade
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MIX = (("perfect", 16), ("partial", 10), ("blank", 8), ("error", 5), ("loop", 1))
@@ -104,7 +105,7 @@ def _plain_nbgrader(course: grade.Course, student: str) -> float:
     """Today's engine without the sandbox: nbgrader's Execute in an ordinary kernel."""
     config = course.root / "nbgrader_config.py"
     text = config.read_text()
-    config.write_text(text.replace('"instructor.preprocessors.SandboxedExecute"', '"nbgrader.preprocessors.Execute"'))
+    config.write_text(text.replace('"instructor.grading.preprocessors.SandboxedExecute"', '"nbgrader.preprocessors.Execute"'))
     try:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "lab", "--force",

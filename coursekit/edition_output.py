@@ -2,7 +2,7 @@
 
 Demo cells are the same code in both editions (nbgrader keeps one copy of each locked cell), so
 they set titles, labels and legends and print lines in English. Their texts are in the edition's
-catalogue as templates (instructor/translations.py takes every string a code cell gives a
+catalogue as templates (instructor/authoring/translations.py takes every string a code cell gives a
 title, an axis or legend label, ``ax.text`` or ``print``). Here, once per process, Matplotlib's
 ``Text.set_text`` and ``print`` pass each text through ``translate_message`` (and each new
 widget's ``description``, through ipywidgets' ``on_widget_constructed``): one that matches

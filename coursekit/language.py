@@ -9,13 +9,13 @@ The language is, in this order:
 1. ``COURSEKIT_LANGUAGE`` (``en`` or ``bn``), which the grader sets from the submitted
    notebook's metadata, so feedback comes back in the language of the notebook handed in;
 2. the edition's folder: a notebook's kernel starts in the notebook's folder, and the Bengali
-   edition lives in ``bn/<assignment>/`` (instructor/editions.py);
+   edition lives in ``bn/<assignment>/`` (instructor/authoring/editions.py);
 3. a ``.coursekit-language`` file in the notebook's folder or the two above it (a student
    handout of the Bengali edition, which keeps the English folder names);
 4. English.
 
 Translations come from ``coursekit/locale/<language>.json``, generated from the translators'
-catalogues in ``translations/`` by ``python -m instructor.editions``: keyed by context (what
+catalogues in ``translations/`` by ``python -m instructor.authoring.editions``: keyed by context (what
 the text belongs to, e.g. ``quiz:01_loss_functions/quiz-pre/q1/question``), never by the
 English text, so a typo fixed in English does not silently drop a translation (the test suite
 names the stale ones instead).
@@ -83,7 +83,7 @@ _PLACEHOLDER = re.compile(r"\{(v\d+)\}")
 def _message_patterns(language: str) -> list[tuple[re.Pattern, str, str, str]]:
     """Each test message's English template as a pattern, most specific (longest text) first.
 
-    The templates come from the test cells' f-strings (instructor/translations.py): literal text
+    The templates come from the test cells' f-strings (instructor/authoring/translations.py): literal text
     with ``{v1}``, ``{v2}``... where the cell put values; a placeholder matches any text.
     """
     patterns = []
@@ -157,5 +157,5 @@ def _translated_value(value: str, language: str) -> str:
 
 def answer_stub(language: str | None = None) -> str:
     """What nbgrader writes in a written answer's cell of the student version (its ClearSolutions
-    ``text_stub``); instructor/editions.py gives each edition its own."""
+    ``text_stub``); instructor/authoring/editions.py gives each edition its own."""
     return translate("ui:nbgrader/answer-stub", "YOUR ANSWER HERE", language)

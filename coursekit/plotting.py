@@ -76,7 +76,7 @@ def show_digits(images: np.ndarray, labels: np.ndarray | None = None,
             continue
         ax.imshow(images[k], cmap="gray_r")
         label = "" if labels is None else f"y={labels[k]}"
-        # Written whole in the call, so that the Bengali edition finds it (instructor/translations.py).
+        # Written whole in the call, so that the Bengali edition finds it (instructor/authoring/translations.py).
         ax.set_title(label if predictions is None else f"{label} pred={predictions[k]}", fontsize=8)
     if title:
         fig.suptitle(title)

@@ -1,7 +1,7 @@
 """Progress bars that draw as a widget in Jupyter and as text in a terminal.
 
 The description is a text of the edition's catalogue (``desc="epochs"`` in a cell is an entry,
-instructor/translations.py), shown in the notebook's language.
+instructor/authoring/translations.py), shown in the notebook's language.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ Design notes (why it looks like this):
   wrong option's feedback that quotes the right option), so a student can try again and still
   has something to find; the right option's says why it is right.
 - **Not given away at a glance.** Students get the quiz packed (``pack``: compressed JSON in
-  base64, written into their copy by ``instructor/quiz_cells.py`` when nbgrader generates it),
+  base64, written into their copy by ``instructor/authoring/quiz_cells.py`` when nbgrader generates it),
   so expanding the collapsed cell shows no answer and no feedback. This is not secrecy: anyone
   can unpack it, and the quizzes are not graded. Authors write the readable form in source/.
 - **Shuffled, stable per student.** Options are shown in an order drawn from a seed made of the

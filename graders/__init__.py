@@ -7,7 +7,7 @@ copy cannot drift from another. Helpers that would answer an exercise (a numeric
 a forward pass computed from weights, a softmax) live here and not in ``coursekit``, which
 students receive.
 
-``instructor/student_copy.py`` must not ship this package, and the sandbox does not mount it
+``instructor/authoring/student_copy.py`` must not ship this package, and the sandbox does not mount it
 (only ``coursekit/`` of the course is visible there: ``tests/test_sandbox.py``), so a submission
 cannot import it although the grading environment has it installed (``pip install -e .``).
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import build as build_module
-from . import collect as collect_module
-from . import deadlines, grade, lms, marking, student_copy
+from .authoring import build as build_module
+from .authoring import student_copy
+from .grading import grade
+from .lms import collect as collect_module
+from .lms import deadlines
+from .lms import formats as lms
+from .reports import marking
 
 ATTENTION = 3
 
@@ -179,7 +183,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import check
+    from .authoring import check
 
     course = _course(args)
     result = check.check(course, args.assignment, keep=args.keep)
@@ -189,7 +193,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_class_report(args: argparse.Namespace) -> int:
-    from . import class_report
+    from .reports import class_report
 
     course = _course(args)
     path = class_report.write(course, args.assignment, args.to)

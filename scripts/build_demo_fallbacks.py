@@ -114,7 +114,7 @@ def record(path: Path, language: str = "en") -> dict:
         copy = Path(work) / path.name
         shutil.copy2(path, copy)
         if language != "en":
-            from instructor.editions import translated_source
+            from instructor.authoring.editions import translated_source
 
             nbformat.write(translated_source(REPO, path, language), str(copy))
         nb = nbformat.read(str(copy), as_version=4)

@@ -48,7 +48,7 @@ from typing import Any
 
 import notebook_course as nc
 
-from instructor import answers
+from instructor.authoring import answers
 
 #: A cheat run that takes longer is stopped and reported (a real test cell takes well under this).
 CHEAT_TIMEOUT_SECONDS = 20

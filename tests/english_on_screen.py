@@ -89,7 +89,7 @@ QUOTED_CODE = re.compile(r"`[^`]*`|'[^'\n]*'|\b\w+(?:\.\w+)+\b|\b\w*_\w*\b|\b\w+
 MENU_PATH = re.compile(r"\b[A-Z][a-z]+(?: [A-Za-z]+)* > [A-Z][a-z]+(?: [A-Za-z]+)*")
 #: The English term in brackets after its Bengali name ("মিন স্কোয়ারড এরর (mean squared
 #: error)"), up to four words: what the catalogue check allows in the lessons' prose too
-#: (instructor/translations.py, ENGLISH_RUN), so that a student can look the term up.
+#: (instructor/authoring/translations.py, ENGLISH_RUN), so that a student can look the term up.
 GLOSS = re.compile(r"(?<=[\u0980-\u09ff]) ?\((?:[A-Za-z][A-Za-z-]*)(?: [A-Za-z][A-Za-z-]*){0,3}\)")
 #: A LaTeX command in a plot's math (\\mathdefault, \\partial) and a subscript ($n_{out}$, the
 #: code's nout); \\text{...}'s words still count.

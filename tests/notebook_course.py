@@ -11,7 +11,7 @@ nothing away. This module holds what those tests share:
   fake students ``perfect`` and ``blank``), driven in-process through nbgrader's Python API
   (each ``nbgrader`` command line would cost ~5 s of start-up);
 - line-, region- and AST-level analysis of notebooks for the "no answers shipped" checks (what
-  counts as an answer lives in ``instructor/answers.py``, which ``student-copy`` shares).
+  counts as an answer lives in ``instructor/authoring/answers.py``, which ``student-copy`` shares).
 
 Nothing here writes into the repository: every course lives under pytest's temp folder.
 ``NBCOURSE_ROOT=/path/to/a/course/copy`` points the suite at another checkout of the course
@@ -38,8 +38,8 @@ from typing import Any
 
 import nbformat
 
-from instructor import answers, layout
-from instructor.answers import (  # noqa: F401 (part of this module's interface for the tests)
+from instructor.authoring import answers, layout
+from instructor.authoring.answers import (  # noqa: F401 (part of this module's interface for the tests)
     Markers,
     Segment,
     all_lines,
@@ -135,7 +135,7 @@ def source_notebooks(assignment: str | None = None) -> list[NotebookRef]:
 
 
 def student_notebooks(assignment: str | None = None) -> list[NotebookRef]:
-    """Committed student notebooks (``lessons/lessonN/`` and ``lab/``: instructor/layout.py)."""
+    """Committed student notebooks (``lessons/lessonN/`` and ``lab/``: instructor/authoring/layout.py)."""
     return _notebooks_under(ROOT, assignment, layout.student_folder)
 
 

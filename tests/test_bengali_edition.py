@@ -1,6 +1,6 @@
 """The Bengali edition (bn/): the same course, code, tests and grade ids, in a second language.
 
-instructor/translations.py keeps the catalogues, instructor/editions.py builds bn/ from them,
+instructor/authoring/translations.py keeps the catalogues, instructor/authoring/editions.py builds bn/ from them,
 coursekit/language.py picks the texts code shows. These tests prove that the two editions are
 one course (parity), that every text has a current translation (completeness, staleness), and
 that the translations keep the code, math and links of the English intact (hygiene).
@@ -20,7 +20,7 @@ import pytest
 from notebook_course import ROOT
 
 from coursekit import language, quiz
-from instructor import editions, layout, translations
+from instructor.authoring import editions, layout, translations
 
 LANGUAGE = "bn"
 NOTEBOOKS = translations.source_notebooks(ROOT)
@@ -102,7 +102,7 @@ def test_a_translated_file_is_current_and_well_formed(translated):
 
 def test_the_committed_edition_equals_a_fresh_build():
     stale = editions.differences(ROOT, LANGUAGE)
-    assert not stale, f"run `python -m instructor.editions {LANGUAGE}`; stale: {stale}"
+    assert not stale, f"run `python -m instructor.authoring.editions {LANGUAGE}`; stale: {stale}"
 
 
 def test_a_changed_english_cell_names_its_stale_translation(tmp_path):
@@ -243,7 +243,7 @@ def test_every_collapsed_cell_has_its_caption_in_bengali():
 def test_autograde_gives_a_bengali_notebook_its_locked_text_back_in_bengali():
     """nbgrader's OverwriteCells restores locked cells from the English source; KeepEditionText
     (after it) puts the edition's text back, from the course's catalogue, never the student's."""
-    from instructor.preprocessors import KeepEditionText
+    from instructor.grading.preprocessors import KeepEditionText
 
     source = translations.source_notebooks(ROOT)
     lab = next(p for p in source if p.parent.name == "lab")
@@ -419,7 +419,7 @@ def test_an_unanswered_bengali_written_answer_is_no_response():
     English stub; a Bengali notebook's untouched stub must count as that same empty answer."""
     from nbgrader.utils import compute_checksum
 
-    from instructor.preprocessors import KeepEditionText
+    from instructor.grading.preprocessors import KeepEditionText
 
     english = nbformat.read(str(ROOT / "lab" / "mnist_lab.ipynb"), as_version=4)
     bengali = nbformat.read(str(_bengali_student_version(ROOT / "source" / "lab" / "mnist_lab.ipynb")),

@@ -34,8 +34,10 @@ import notebook_course as nc
 import pytest
 
 from coursekit import language
-from instructor import cli, grade, layout
-from instructor.translations import BENGALI
+from instructor import cli
+from instructor.authoring import layout
+from instructor.authoring.translations import BENGALI
+from instructor.grading import grade
 
 LESSON = "lesson1"
 EDITIONS = {"en": nc.ROOT / layout.student_folder(LESSON), "bn": nc.ROOT / "bn" / layout.student_folder(LESSON)}

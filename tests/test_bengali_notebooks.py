@@ -1,6 +1,6 @@
 """Every notebook of the Bengali edition runs, in Bengali, and passes its tests.
 
-Each source notebook in Bengali (instructor/editions.py: the English code with the Bengali
+Each source notebook in Bengali (instructor/authoring/editions.py: the English code with the Bengali
 markdown) is executed once, as nbgrader's Validator executes it, in a folder named like the
 edition's (``bn/<assignment>/``), so coursekit speaks Bengali there: quizzes, test messages,
 the demos' printed lines and plot texts (coursekit/edition_output.py), a Bengali font for plots.
@@ -35,7 +35,7 @@ import notebook_course as nc
 import pytest
 
 from coursekit import language
-from instructor import editions, layout, translations
+from instructor.authoring import editions, layout, translations
 
 LANGUAGE = "bn"
 NOTEBOOKS = translations.source_notebooks(nc.ROOT)

@@ -48,7 +48,7 @@ from tiny_assignment import (
     source_notebook,
 )
 
-from instructor import grade, sandbox
+from instructor.grading import grade, sandbox
 
 SECRET = "INSTRUCTOR-SECRET-93B1"  # only in the grader's environment
 

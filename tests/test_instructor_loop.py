@@ -54,7 +54,11 @@ import nbformat
 import pytest
 from browser import CHROMIUM, MISSING, launch, stop
 
-from instructor import class_report, cli, collect, deadlines, grade, lms
+from instructor import cli
+from instructor.grading import grade
+from instructor.lms import collect, deadlines
+from instructor.lms import formats as lms
+from instructor.reports import class_report
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"

@@ -1,6 +1,6 @@
 """The instructor workflow without an exchange server, end to end, against hostile submissions.
 
-Fast tests first: the LMS file-name mapping of ``instructor/collect.py``.
+Fast tests first: the LMS file-name mapping of ``instructor/lms/collect.py``.
 
 Then one end-to-end run of the real nbgrader pipeline on the MNIST lab (``source/lab``) in a
 temporary course (never in the repository): ``generate_assignment``; an LMS-style zip of a
@@ -56,7 +56,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from instructor import cli, collect, grade
+from instructor import cli
+from instructor.grading import grade
+from instructor.lms import collect
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = REPO / "source" / "lab"
@@ -392,7 +394,7 @@ def test_rosters_say_clearly_what_is_wrong(tmp_path):
 
 
 def test_the_lms_column_is_the_exports_own_or_refused_when_unclear(tmp_path):
-    from instructor import lms
+    from instructor.lms import formats as lms
 
     export = tmp_path / "gradebook.csv"
     export.write_text("Student,ID,SIS User ID,SIS Login ID,Section,MNIST lab (424242),Lesson 2 (4243),"

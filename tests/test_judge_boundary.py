@@ -1,7 +1,7 @@
 """The one-way boundary between the judge and student code, attacked as a student would.
 
 Each attack is a notebook cell run in the real sandbox, followed by the hidden part of a real
-test cell of the source notebooks, run by the real judge (``instructor.judge``), as grading
+test cell of the source notebooks, run by the real judge (``instructor.grading.judge``), as grading
 does. The rule under attack (docs/AUTHORING.md, "Hidden tests and the boundary"):
 
 - student code gets copies: what it does to an argument never reaches the judge's data;
@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from instructor import judge, remote, sandbox
+from instructor.grading import judge, remote, sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)

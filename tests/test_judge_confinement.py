@@ -20,7 +20,7 @@ import threading
 import pytest
 from tiny_assignment import grading_task, scored, submission
 
-from instructor import execution, remote, sandbox
+from instructor.grading import execution, remote, sandbox
 
 
 def _read_forged(payload: bytes, count: int = 0):

@@ -23,7 +23,7 @@ import nbformat
 import notebook_course as nc
 import pytest
 
-from instructor import layout
+from instructor.authoring import layout
 
 LESSON, EARLIER = "lesson2", "lesson1"
 STUDENT, HIDER = "alice", "mallory"

@@ -28,7 +28,7 @@ import answer_cheats
 import notebook_course as nc
 import pytest
 
-from instructor import answers, layout
+from instructor.authoring import answers, layout
 
 MIN_ANSWER_SIZE = 6  # `return grad_out * self.positive` (ReLU.backward) has 6 nodes
 MIN_KEY_SIZE = 10  # above `return self.forward(x).argmax(axis=1)` (9 nodes)

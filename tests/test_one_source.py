@@ -18,7 +18,7 @@ import nbformat
 import notebook_course as nc
 import pytest
 
-from instructor.build import METADATA_KEY, BuildError, Solutions, build, cell_source
+from instructor.authoring.build import METADATA_KEY, BuildError, Solutions, build, cell_source
 
 SOLUTIONS = nc.ROOT / "solutions"
 

@@ -36,7 +36,8 @@ from tiny_assignment import (
     source_notebook,
 )
 
-from instructor import cli, grade
+from instructor import cli
+from instructor.grading import grade
 
 HALF = '''\
 class Scaler:
@@ -215,7 +216,7 @@ def test_regrading_one_student_keeps_the_class_report(runs):
 def test_a_result_that_cannot_be_recorded_is_its_students_failure_alone(runs, tmp_path, monkeypatch):
     """Each result is recorded in this process as it arrives: a worker's failed result and a
     malformed one fail their students, with the reason; the student between them is recorded."""
-    from instructor import execution
+    from instructor.grading import execution
 
     root = shutil.copytree(runs[0], tmp_path / "course")
     run_for_real = execution.execute_task
@@ -246,7 +247,7 @@ def test_a_test_cell_the_worker_never_ran_scores_nothing():
     from nbgrader.utils import determine_grade
     from tiny_assignment import grading_task, submission
 
-    from instructor import execution, preprocessors, sandbox
+    from instructor.grading import execution, preprocessors, sandbox
 
     task = grading_task(submission(), sandbox.Limits())
     nb = nbformat.reads(task.notebook_json, as_version=4)
@@ -257,7 +258,7 @@ def test_a_test_cell_the_worker_never_ran_scores_nothing():
 
 
 def test_the_estimate_reads_earlier_timings_then_this_runs_over_the_jobs_running():
-    from instructor.parallel import Estimate, about
+    from instructor.grading.parallel import Estimate, about
 
     estimate = Estimate(["bo", "cy", "new", "ana"], {"ana": 12.0, "bo": 95.0, "cy": 30.0}, slots=2)
     assert estimate.seconds_left() == (95 + 30 + 30 + 12) / 2  # never timed: the earlier median
@@ -280,7 +281,7 @@ def test_the_estimate_reads_earlier_timings_then_this_runs_over_the_jobs_running
 
 def test_the_slowest_at_the_last_grading_go_first():
     """So that no slow notebook runs alone at the end; students never timed count as typical."""
-    from instructor.parallel import longest_first
+    from instructor.grading.parallel import longest_first
 
     seconds = {"ana": 12.0, "bo": 95.0, "cy": 30.0}
     assert longest_first(["ana", "bo", "cy", "new"], seconds) == ["bo", "cy", "new", "ana"]
@@ -288,7 +289,7 @@ def test_the_slowest_at_the_last_grading_go_first():
 
 
 def test_a_regrade_reads_the_timings_of_the_last_grading(runs):
-    from instructor.grade import Course, earlier_seconds
+    from instructor.grading.grade import Course, earlier_seconds
 
     root, _ = runs
     seconds = earlier_seconds(Course.load(root), ASSIGNMENT)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from instructor import cli, student_copy
+from instructor import cli
+from instructor.authoring import student_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]

@@ -112,7 +112,7 @@ def test_benchmark_runs_and_prints_its_table():
 
 def test_the_top_level_reads_as_the_design_card():
     """Lessons under lessons/, next to lab/, source/, solutions/ and tests/; nbgrader writes them
-    there (instructor/layout.py), the Bengali edition mirrors it."""
+    there (instructor/authoring/layout.py), the Bengali edition mirrors it."""
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 

@@ -126,7 +126,9 @@ show_quiz("demo", [
 
 
 def test_a_quiz_cell_is_packed_once_and_shows_no_option_or_feedback():
-    from instructor.quiz_cells import packed_source  # (imports nbgrader: only where needed)
+    from instructor.authoring.quiz_cells import (
+        packed_source,  # (imports nbgrader: only where needed)
+    )
 
     packed = packed_source(QUIZ_CELL)
     for text in ("squared error", "only counts mistakes", "measures how far", "θ"):
@@ -139,7 +141,7 @@ def test_a_quiz_cell_is_packed_once_and_shows_no_option_or_feedback():
 
 
 def test_packing_refuses_a_quiz_whose_feedback_gives_the_answer_away():
-    from instructor.quiz_cells import packed_source
+    from instructor.authoring.quiz_cells import packed_source
 
     leaking = QUIZ_CELL.replace("only counts mistakes", "is worse than squared error")
     with pytest.raises(ValueError, match="names the right answer"):
@@ -299,7 +301,7 @@ def test_a_student_s_quiz_cell_shows_no_option_and_no_feedback(where, source):
     call = next(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
                 and getattr(node.func, "id", None) == "show_quiz")
     quiz_id, packed = ast.literal_eval(call.args[0]), ast.literal_eval(call.args[1])
-    assert isinstance(packed, str), f"{where}: the questions are not packed (instructor/quiz_cells.py)"
+    assert isinstance(packed, str), f"{where}: the questions are not packed (instructor/authoring/quiz_cells.py)"
     assert quiz.unpack(packed) == SOURCE_QUIZZES[quiz_id], \
         f"{where}: differs from source/; regenerate it with python -m instructor build"
     for q in SOURCE_QUIZZES[quiz_id]:

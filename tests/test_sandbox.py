@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from instructor import remote, sandbox
+from instructor.grading import remote, sandbox
 
 
 def _fake_bwrap(tmp_path, message: str):
@@ -116,7 +116,7 @@ def test_plain_data_round_trips_exactly():
 def test_a_bengali_notebook_is_graded_in_bengali():
     """The grader tells the student's process the language of the notebook handed in, and
     coursekit there answers in it (what it prints ends up in the feedback)."""
-    from instructor import execution
+    from instructor.grading import execution
 
     bengali = nbformat.v4.new_notebook(metadata={"course": {"language": "bn"}})
     assert execution.notebook_environment(bengali) == {"COURSEKIT_LANGUAGE": "bn"}

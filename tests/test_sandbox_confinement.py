@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from instructor import remote, sandbox, seccomp
+from instructor.grading import remote, sandbox, seccomp
 
 
 def _run(code: str, limits: sandbox.Limits | None = None, **options) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import notebook_course as nc
 import pytest
 
-from instructor import layout
+from instructor.authoring import layout
 
 ASSIGNMENTS = nc.assignments()
 

@@ -121,10 +121,10 @@ def submission(answer: str = "", extra_cells: tuple[str, ...] = ()) -> nbformat.
 
 
 def grading_task(nb: nbformat.NotebookNode, limits, tests: dict[str, str] | None = None):
-    """What a grading worker gets for ``nb`` (``instructor.execution.Task``), without nbgrader:
+    """What a grading worker gets for ``nb`` (``instructor.grading.execution.Task``), without nbgrader:
     the gradebook's cells are the source notebook's, plus ``tests`` (grade_id -> source, one
     point each), which are appended to ``nb`` as test cells."""
-    from instructor import execution
+    from instructor.grading import execution
 
     def entry(name, cell_type, source, locked, points=None, solution=False):
         return {"name": name, "cell_type": cell_type, "locked": locked, "source": source,

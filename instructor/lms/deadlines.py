@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Float
 
+from ..grading.grade import Course, GradingError, open_gradebook
 from . import collect
-from .grade import Course, GradingError, open_gradebook
 
 
 class CourseLatePolicy(LateSubmissionPlugin):

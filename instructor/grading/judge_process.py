@@ -1,8 +1,8 @@
 """The judge of one notebook in a process of its own, with a memory limit and a clock kept outside.
 
 The judge decodes what student code sends, so it treats it as hostile: besides the decoding
-budgets of ``instructor/remote.py``, it runs in a child process of the grading worker (a fork
-of it, or ``python -m instructor.judge_process TASK FD``) whose address space may grow by
+budgets of ``instructor/grading/remote.py``, it runs in a child process of the grading worker (a fork
+of it, or ``python -m instructor.grading.judge_process TASK FD``) whose address space may grow by
 ``Limits.judge_memory_mb`` at most, and that child and its sandbox are stopped together from here:
 
 - when a code cell, student or test, runs longer than ``cell_wall_seconds`` plus the grace
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import nbformat
 
 STARTUP_SECONDS = 90.0  # the judge's imports and the sandbox's start, before the notebook's clock
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # where `instructor` is importable from
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # where `instructor` is importable from
 
 
 def run(task: Any, nb: nbformat.NotebookNode) -> tuple[dict[int, list[dict]], list[dict], list[str], str]:
@@ -141,7 +141,7 @@ def _start(task_file: Path, errors_file: Path, folder: str) -> tuple[Any, int]:
         [str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     with open(errors_file, "wb") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "instructor.judge_process", str(task_file), str(write_fd)],
+            [sys.executable, "-m", "instructor.grading.judge_process", str(task_file), str(write_fd)],
             stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, env=environment,
             pass_fds=[write_fd], start_new_session=True)
     os.close(write_fd)
@@ -257,7 +257,7 @@ def main(task_file: str, events_fd: int) -> int:
 
     task = _task_from_json(json.loads(Path(task_file).read_text(encoding="utf-8")))
     # What the judge may take beyond what it holds now (a forked judge starts with its worker's
-    # memory). Soft limit only: the sandbox's own processes get theirs from instructor/sandbox.py.
+    # memory). Soft limit only: the sandbox's own processes get theirs from instructor/grading/sandbox.py.
     with open("/proc/self/statm", "rb") as statm:
         now = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     _, hard = resource.getrlimit(resource.RLIMIT_AS)

@@ -7,12 +7,12 @@
   named ``Name (assignment id)``; the ``Points Possible`` row and rows without a user id (Canvas
   adds some, e.g. posting policies) are skipped. The student id is the SIS login (its user part
   if it is an e-mail address), else the SIS user id, else ``canvas-<ID>``. Its assignment
-  columns name the grade export's columns (``instructor/lms.py``).
+  columns name the grade export's columns (``instructor/lms/formats.py``).
 - **Moodle's grading worksheet** (*Assignment → Download grading worksheet*): ``Identifier``
   ("Participant 7001": the participant id in the download's folder names), ``Full name``,
   ``Email address``, ``Last modified (submission)`` (the hand-in time Moodle recorded, read in
   ``--timezone``)... The student id is the e-mail's user part, else ``moodle-<participant>``.
-  Export fills in this very worksheet (``instructor/lms.py``).
+  Export fills in this very worksheet (``instructor/lms/formats.py``).
 - **Moodle's participants export** (*Participants → Download table data*): ``First name``,
   ``Last name`` or ``Surname``, ``Email address``; the student id is the e-mail's user part.
 - **A roster of your own**: column ``id``; optionally ``canvas_id`` (Canvas user id),

@@ -6,7 +6,7 @@ the gradebook (the instructor's, never the submission's), and runs here as writt
 
 - in a fresh namespace per test cell, holding the student's names as they are at that point of
   the notebook: plain data (numbers, strings, lists, dicts, NumPy arrays) by value, everything
-  else (their classes, functions, objects) as proxies to the sandbox (``instructor.remote``);
+  else (their classes, functions, objects) as proxies to the sandbox (``instructor.grading.remote``);
 - student names that shadow a builtin (``abs``, ``len``, ``isinstance``...) are left out, and the
   imports of the instructor's locked cells (``import numpy as np``, ``from coursekit import
   ...``) are this process's own modules, so a test uses the trusted ``coursekit.grading``,

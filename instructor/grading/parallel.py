@@ -2,7 +2,7 @@
 
 nbgrader has no parallel autograde (its issue #174) and its gradebook wants one writer. So the
 slow part, running each notebook in its sandbox, is done by workers, and this process does the
-rest with nbgrader's own converter (``instructor/recording.py``): it sanitises each submission
+rest with nbgrader's own converter (``instructor/grading/recording.py``): it sanitises each submission
 into a ``Task`` (plain data: the sanitised notebook, the gradebook's test and set-up sources, the
 limits, the submission's other files), hands it to a worker (``execution.execute_task``, in a
 ``concurrent.futures`` process or on a Dask worker) and records each result in the gradebook as it

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .grade import Course, GradingError, open_gradebook
+from ..grading.grade import Course, GradingError, open_gradebook
 
 NOT_GRADED_YET = "not graded yet"
 
@@ -155,10 +155,10 @@ class MarkUngraded(NbGraderPreprocessor):
 
 # nbgrader_config.py's feedback preprocessors with MarkUngraded after GetGrades; ClearHiddenTests
 # stays first: feedback never shows the hidden tests' source (nbgrader #917); CourseText shows the
-# questions without their rubrics and model answers (instructor/feedback_language.py).
-FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.ClearHiddenTests", "instructor.feedback_language.CourseText",
+# questions without their rubrics and model answers (instructor/reports/feedback_language.py).
+FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.ClearHiddenTests", "instructor.reports.feedback_language.CourseText",
                           "nbgrader.preprocessors.GetGrades",
-                          "instructor.marking.MarkUngraded",
+                          "instructor.reports.marking.MarkUngraded",
                           "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 
 

@@ -18,7 +18,7 @@ What the sandbox sees and may do (``bwrap`` arguments built in ``command``):
   CPU seconds, file size, no core dumps; the grader adds a wall clock, per-request timeouts and
   a watch on the memory of the sandbox as a whole: its processes' resident memory and what its
   in-memory folders hold (``MemoryWatch``);
-- a seccomp filter (``instructor/seccomp.py``): no new namespaces, mounts, ptrace, BPF, keyrings,
+- a seccomp filter (``instructor/grading/seccomp.py``): no new namespaces, mounts, ptrace, BPF, keyrings,
   perf events, userfaultfd, io_uring, memfd or System V shared memory.
 """
 
@@ -217,7 +217,7 @@ def command(workdir: Path, environment: dict[str, str], fds: list[int], uid: int
 
 
 def _filter_fd(fds: list[int]) -> str:
-    """A pipe holding the seccomp filter (``instructor/seccomp.py``), for bwrap to read."""
+    """A pipe holding the seccomp filter (``instructor/grading/seccomp.py``), for bwrap to read."""
     if not seccomp.supported():
         raise SandboxUnavailable(
             f"the sandbox's system-call filter knows x86_64 and aarch64 only, not "

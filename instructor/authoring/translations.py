@@ -21,7 +21,7 @@ Entries:
   checked by ids and keys, so a translation never changes an answer.
 - ``caption:<hash>`` -- the first line of a collapsed code cell (a quiz, a test cell), a
   comment that JupyterLab shows as the cell's caption: the edition writes the translated
-  comment in its place (instructor/editions.py), the only line of code an edition changes.
+  comment in its place (instructor/authoring/editions.py), the only line of code an edition changes.
 - ``msg:<hash>`` -- a message of a test cell's checks (``check``, ``check_close``...), as a
   template: the f-string's values become ``{v1}``, ``{v2}``... (the translator's note says which
   expression each is); coursekit.language.translate_message recognises the English message
@@ -32,8 +32,8 @@ Entries:
 
 Commands (from the course folder)::
 
-    python -m instructor.translations update bn    # add new entries, mark changed ones fuzzy
-    python -m instructor.translations check bn     # what is missing, stale or malformed
+    python -m instructor.authoring.translations update bn    # add new entries, mark changed ones fuzzy
+    python -m instructor.authoring.translations check bn     # what is missing, stale or malformed
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Entry:
 
 
 def course_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def source_notebooks(root: Path) -> list[Path]:
@@ -433,7 +433,7 @@ def translate_calls(text: str, where: str) -> list[Entry]:
 
 
 #: What the instructor's tools show students (feedback's labels), one catalogue of their own.
-INSTRUCTOR_MODULE = Path("instructor") / "feedback_language.py"
+INSTRUCTOR_MODULE = Path("instructor") / "reports" / "feedback_language.py"
 
 
 def _text_context(kind: str, text: str) -> str:
@@ -731,7 +731,7 @@ def problems_of(original: str, translation: str) -> list[str]:
 def check_catalogue(notebook: Path, path: Path) -> list[str]:
     """Every problem of ``path`` as a translation of ``notebook``, one line each."""
     if not path.exists():
-        return [f"{path}: missing (python -m instructor.translations update)"]
+        return [f"{path}: missing (python -m instructor.authoring.translations update)"]
     catalogue = polib.pofile(str(path))
     current = {e.context: e.text for e in entries_of(notebook)}
     found = []

@@ -48,8 +48,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import collect, deadlines, marking
-from .grade import Course, GradingError, open_gradebook
+from ..grading.grade import Course, GradingError, open_gradebook
+from ..reports import marking
+from . import collect, deadlines
 
 FORMATS = ("plain", "canvas", "moodle", "moodle-gradebook")
 

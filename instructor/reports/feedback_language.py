@@ -9,7 +9,7 @@
 - **The template's words in the notebook's language** (``translate_feedback``): nbgrader's
   feedback template writes "Score", "Test cell", "Written response", "Comments"... in English; a
   Bengali student's feedback gets them from the course's catalogue
-  (``translations/<language>/instructor.po``, kept by ``python -m instructor.translations``).
+  (``translations/<language>/instructor.po``, kept by ``python -m instructor.authoring.translations``).
   The template's HTML around each label is matched, never the student's own text.
 
 The language is the one the submitted notebook says (``metadata.course.language``, set by the
@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearMarkScheme, NbGraderPreprocessor
 
-from . import translations
+from ..authoring import translations
 
 CATALOGUE = "instructor.po"
 
@@ -82,7 +82,7 @@ class CourseText(NbGraderPreprocessor):
     edition, without its mark scheme (see the module's docstring)."""
 
     def preprocess(self, nb, resources):
-        from .grade import Course
+        from ..grading.grade import Course
 
         info = resources["nbgrader"]
         course = Course.load(".")  # nbgrader runs in the course folder

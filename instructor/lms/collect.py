@@ -29,7 +29,7 @@ Whose a file is, in this order:
 
 - ``--map map.csv`` (columns ``key,student_id``): ``key`` is a whole file or folder name, a path
   inside the download or a key from the table; an empty ``student_id`` ignores that file.
-- **An LMS id decides** (``--roster``, see ``instructor/roster.py``: Canvas's gradebook export,
+- **An LMS id decides** (``--roster``, see ``instructor/lms/roster.py``: Canvas's gradebook export,
   Moodle's grading worksheet or participants export, or your own CSV): the roster student with
   that Canvas user id or Moodle participant id. Only when no roster student has that id is the
   name in the file name tried, and only against students whose id for that LMS is unknown (a
@@ -66,10 +66,10 @@ penalty. collect says so once, with how many submissions it concerns.
 What each copied submission keeps, next to the notebook in ``submitted/<student>/<assignment>/``:
 
 - ``timestamp.txt``: when it was handed in, in UTC, as nbgrader reads it to compute lateness
-  against the due date and extensions in the gradebook (``instructor/deadlines.py``).
+  against the due date and extensions in the gradebook (``instructor/lms/deadlines.py``).
 - ``lms.json``: where it came from: the file's path in the download, the LMS's ids in its name
   (Canvas user id, attachment id or anonymous id, Moodle participant id), which the LMS
-  grade-import and feedback-upload formats need (``instructor/lms.py``), Canvas's ``LATE``
+  grade-import and feedback-upload formats need (``instructor/lms/formats.py``), Canvas's ``LATE``
   marker and where the hand-in time came from.
 """
 
@@ -721,7 +721,7 @@ def _when(moment: dt.datetime | None) -> str:
 def add_roster_to_gradebook(course: str | os.PathLike, roster: list[Student]) -> None:
     """Create every roster student in the gradebook, so export lists the ones who submitted nothing.
     nbgrader's one ``lms_user_id`` holds the Canvas user id only (a Moodle id is not Canvas's)."""
-    from .grade import Course, open_gradebook  # local import: nbgrader is only needed here
+    from ..grading.grade import Course, open_gradebook  # local import: nbgrader is only needed here
 
     with open_gradebook(Course.load(course)) as gradebook:
         for entry in roster:

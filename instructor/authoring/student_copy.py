@@ -14,7 +14,7 @@ repository with one commit, ready to publish as a template (GitHub Classroom, Gi
 A lesson's recap restates the answers of earlier lessons, so handing out both at once gives those
 answers away. The copy is refused when a notebook restates answers of an earlier notebook of the
 same handout (``--force`` makes it a warning): it defines, with a body, a function the earlier
-notebook asks for, or shows one of its specific answer lines (``instructor/answers.py``).
+notebook asks for, or shows one of its specific answer lines (``instructor/authoring/answers.py``).
 """
 
 from __future__ import annotations
@@ -313,7 +313,7 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
     missing = [f for f in folders if not (edition / f).is_dir()]
     if missing:
         raise StudentCopyError(f"the {language} edition has no {', '.join(missing)} in {edition}; "
-                               f"build it first (python -m instructor.editions {language}).")
+                               f"build it first (python -m instructor.authoring.editions {language}).")
     for folder in folders:
         copied = shutil.copytree(edition / folder, destination / folder,
                                  ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))

@@ -1,10 +1,10 @@
 """Run one notebook: student cells in a sandbox, test cells in the judge. No gradebook access.
 
-``execute_task`` is what a parallel worker or a Dask worker does (``instructor/parallel.py``), and
+``execute_task`` is what a parallel worker or a Dask worker does (``instructor/grading/parallel.py``), and
 what ``SandboxedExecute`` does under a plain ``nbgrader autograde``: a ``Task`` holds everything a
 worker needs as plain, picklable data (the sanitised notebook, the instructor's test and set-up
 sources, the limits, the submission's other files); the ``Result`` holds the outputs of every code
-cell, which nbgrader's own preprocessors then score and record (``instructor/recording.py``).
+cell, which nbgrader's own preprocessors then score and record (``instructor/grading/recording.py``).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def run_notebook(nb: nbformat.NotebookNode, cells: dict[str, dict[str, Any]], li
     """Execute ``nb`` in order: (outputs by cell index, timeouts, sandbox events). Student and
     set-up cells run in the sandbox; every test cell runs in the judge, from the gradebook's
     source. ``report`` hears when the sandbox is ready, when each code cell starts and what it
-    gave (``instructor/judge_process.py`` keeps the clock from outside with it)."""
+    gave (``instructor/grading/judge_process.py`` keeps the clock from outside with it)."""
     report = report or (lambda item: None)
     log = log or logging.getLogger(__name__)
     tests = test_names(cells)
@@ -152,7 +152,7 @@ def execute_task(task: Task) -> Result:
 
     Never raises: whatever the submission does, or whatever goes wrong while it is graded, is
     this student's ``Result.error`` (the judge runs in a process of its own, with limits and
-    deadlines kept from here: ``instructor/judge_process.py``)."""
+    deadlines kept from here: ``instructor/grading/judge_process.py``)."""
     import nbformat
 
     from . import judge_process

@@ -14,9 +14,9 @@ autograde: **SandboxedExecute** (instead of Execute), SanitizeHTML, IgnorePatter
   an edited notebook cannot turn an answer into a test or a test into something else.
 - ``KeepEditionText`` gives a Bengali notebook's restored locked text back in Bengali.
 - ``SandboxedExecute`` puts in the outputs of the notebook's run: student cells in a bubblewrap
-  sandbox (``instructor/sandbox.py``), test cells outside it, in the judge (``instructor/judge.py``).
+  sandbox (``instructor/grading/sandbox.py``), test cells outside it, in the judge (``instructor/grading/judge.py``).
   ``python -m instructor autograde`` runs the notebooks in parallel and hands each result in
-  (``instructor/recording.py``); under a plain ``nbgrader autograde`` it runs the notebook itself.
+  (``instructor/grading/recording.py``); under a plain ``nbgrader autograde`` it runs the notebook itself.
 
 Findings are stored in the notebook's metadata under ``autograder_integrity`` and logged;
 ``python -m instructor autograde`` collects them into its report.
@@ -149,7 +149,7 @@ class RepairCells(NbGraderPreprocessor):
 class KeepEditionText(NbGraderPreprocessor):
     """After OverwriteCells: a locked markdown cell of a notebook from another edition (the Bengali
     one) gets its translated text back, and a collapsed code cell its translated caption (the
-    first line, a comment: instructor/editions.py).
+    first line, a comment: instructor/authoring/editions.py).
 
     OverwriteCells restores every locked cell from the gradebook's source, which is English: the
     lab's four questions of a Bengali notebook would come back in English in the graded notebook
@@ -164,7 +164,7 @@ class KeepEditionText(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         from pathlib import Path
 
-        from . import translations
+        from ..authoring import translations
 
         language = str(nb.get("metadata", {}).get("course", {}).get("language", "")).strip()
         if not self.enabled or language not in translations.LANGUAGES:
@@ -196,7 +196,7 @@ class NotebookNotGradedError(Exception):
     """This notebook could not be graded (the reason says why); nbgrader fails that submission."""
 
 
-#: Where ``instructor/recording.py`` hands SandboxedExecute the result computed by a worker.
+#: Where ``instructor/grading/recording.py`` hands SandboxedExecute the result computed by a worker.
 RESULT = "instructor_result"
 NEVER_RAN = {"output_type": "error", "ename": "NotRun", "evalue": "this cell was never run",
              "traceback": ["NotRun: this cell was never run"]}
@@ -207,13 +207,13 @@ class SandboxedExecute(NbGraderPreprocessor):
 
     Replaces nbgrader's ``Execute``. Every code cell that is not an autograded test (the
     student's answers, the instructor's set-up cells) runs in the sandbox's IPython shell
-    (``instructor/sandbox_server.py``); each autograded test cell runs outside it, in
-    ``instructor.judge``, from the gradebook's source. The outputs land in the notebook, so
+    (``instructor/grading/sandbox_server.py``); each autograded test cell runs outside it, in
+    ``instructor.grading.judge``, from the gradebook's source. The outputs land in the notebook, so
     nbgrader's ``SaveAutoGrades`` scores them as usual, and the feedback shows them.
 
     ``python -m instructor autograde`` has run the notebook already, on a worker, and passes the
     result in ``resources[RESULT]``; a plain ``nbgrader autograde`` runs it here, with the limits
-    of ``c.SandboxLimits`` (``instructor/sandbox.py``).
+    of ``c.SandboxLimits`` (``instructor/grading/sandbox.py``).
     """
 
     sandbox = Bool(True, help=(

@@ -1,6 +1,6 @@
 """Runs INSIDE the sandbox: the student's cells in an IPython shell, then the judge's requests.
 
-Started by ``instructor.sandbox`` with the protocol on stdin/stdout (``instructor.remote``).
+Started by ``instructor.grading.sandbox`` with the protocol on stdin/stdout (``instructor.grading.remote``).
 Everything here shares a process with the student's code, so nothing here is trusted: it only
 executes and answers. Scores are decided by the judge outside, on the plain data it gets back.
 

@@ -3,12 +3,12 @@
 The Bengali edition (``bn/``) is generated, never edited by hand:
 
 1. each English source notebook gets its markdown cells replaced by their translations from
-   ``translations/bn/<assignment>/<notebook>.po`` (instructor/translations.py) and the notebook
+   ``translations/bn/<assignment>/<notebook>.po`` (instructor/authoring/translations.py) and the notebook
    metadata ``course.language = "bn"``; every code cell, test and nbgrader field stays the
    English one, byte for byte, so both editions share grade ids and one gradebook, except the
    first line of a collapsed cell (a quiz, a test), the comment JupyterLab shows as the cell's
    caption, which is the edition's (``caption:`` entries; autograding puts the English back,
-   then the edition's, as it does for locked markdown: instructor/preprocessors.py);
+   then the edition's, as it does for locked markdown: instructor/grading/preprocessors.py);
 2. nbgrader generates the student versions from those Bengali sources, in a scratch course, as
    it does for the English ones; they are written to ``bn/<assignment>/``. A translated file
    beside a notebook (``translations/bn/lab/README.md``) replaces the English one.
@@ -16,8 +16,8 @@ The Bengali edition (``bn/``) is generated, never edited by hand:
 The texts that code shows (quizzes today) are looked up at run time by coursekit, from
 ``coursekit/locale/<language>.json``, which this build also writes from the catalogues.
 
-    python -m instructor.editions bn           # rebuild bn/ and coursekit/locale/bn.json
-    python -m instructor.editions bn --check   # only say whether they are up to date
+    python -m instructor.authoring.editions bn           # rebuild bn/ and coursekit/locale/bn.json
+    python -m instructor.authoring.editions bn --check   # only say whether they are up to date
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from pathlib import Path
 import nbformat
 import polib
 
-from . import grade, layout, translations
-
 #: What a scratch nbgrader course needs to generate student versions as the real one does.
+from ..grading import grade
+from . import layout, translations
+
 COURSE_FILES = ("nbgrader_config.py",)
 COURSE_DIRS = ("instructor",)
 #: The catalogue entry of nbgrader's "YOUR ANSWER HERE" (coursekit.language.answer_stub).

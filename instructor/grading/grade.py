@@ -504,11 +504,11 @@ def write_report(course: Course, assignment: str, reports: list[StudentReport]) 
 def feedback(course: Course, assignment: str, *, force: bool = True) -> tuple[int, Path | None]:
     """nbgrader generate_feedback, then one zip of every student's HTML for upload to the LMS.
 
-    Unmarked written answers read "not graded yet" rather than 0 (``instructor/marking.py``); a
+    Unmarked written answers read "not graded yet" rather than 0 (``instructor/reports/marking.py``); a
     notebook of another edition gets the template's words in its language too
-    (``instructor/feedback_language.py``).
+    (``instructor/reports/feedback_language.py``).
     """
-    from . import feedback_language, marking
+    from ..reports import feedback_language, marking
 
     args = ["generate_feedback", assignment] + (["--force"] if force else []) + marking.feedback_args()
     code, _ = run_nbgrader(course, args, course.path("autograded", f"feedback-{assignment}.log"))

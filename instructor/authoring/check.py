@@ -15,7 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import grade, layout
+from ..grading import grade
+from . import layout
 
 KEY, BLANK = "check-answer-key", "check-blank"
 # Never copied into the scratch course: instructor data and what is not needed to grade.

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import layout
-from .grade import Course, GradingError, open_gradebook
+from ..authoring import layout
+from ..grading.grade import Course, GradingError, open_gradebook
 
 THRESHOLD = 0.9
 SHINGLE = 5

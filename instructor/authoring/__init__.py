@@ -1,0 +1,1 @@
+"""Authoring: build the student versions and the Bengali edition, check and hand out."""

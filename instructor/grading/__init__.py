@@ -1,0 +1,1 @@
+"""Grading: every notebook in its own sandbox, judged outside it, recorded with nbgrader."""

@@ -1,23 +1,13 @@
-"""Shared fixtures; also keeps Jupyter, IPython and Matplotlib state out of the home folder."""
+"""Shared fixtures and hooks; also keeps Jupyter, IPython and Matplotlib state out of the home
+folder (isolated_state.py, first: before anything imports matplotlib or jupyter)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-
+import isolated_state  # noqa: F401 (isort: skip; sets the environment before the imports below)
 import numpy as np
 import pytest
 
-# Set before anything imports matplotlib or jupyter: isolated, non-interactive runs.
-_STATE = tempfile.mkdtemp(prefix="course-test-state-")
-for _name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
-              "MPLCONFIGDIR"):
-    os.environ.setdefault(_name, os.path.join(_STATE, _name.lower()))
-os.environ.setdefault("MPLBACKEND", "Agg")
-# The course's own runs of the instructor notebooks: a failing demo raises instead of showing
-# its recorded output (coursekit/demos.py), so a broken demo cannot hide behind its recording.
-# Tests that play a student remove it for their kernels.
-os.environ["COURSEKIT_DEMOS_STRICT"] = "1"
+import nbval_runs
 
 
 @pytest.fixture
@@ -46,3 +36,25 @@ def pytest_terminal_summary(terminalreporter):
     width = max(len(what) for what, _, _ in TIMINGS)
     for what, seconds, note in TIMINGS:
         terminalreporter.write_line(f"{what:<{width}}  {seconds:7.1f} s  {note}".rstrip())
+
+
+# --- nbval (tests/nbval_runs.py): it runs every notebook once, first; the tests read its outputs --
+
+def pytest_collect_file(file_path, parent):
+    """The Bengali source notebooks exist only as generated: nbval gets them with the tests that
+    read their runs."""
+    if file_path.name == "test_bengali_notebooks.py" and parent.config.getoption("nbval_lax", False):
+        from notebook_course import ROOT
+
+        return nbval_runs.bengali_sources(parent, file_path, ROOT)
+    return None
+
+
+def pytest_configure(config):
+    # Its report hook sees every item, source/'s notebooks too (a conftest's hooks see only its folder's).
+    config.pluginmanager.register(nbval_runs, "course-nbval-runs")
+
+
+def pytest_collection_modifyitems(items):
+    """nbval's cells first (in their order), so the tests that read a notebook's run find it."""
+    items.sort(key=lambda item: not nbval_runs.is_nbval(item))

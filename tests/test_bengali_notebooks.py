@@ -12,23 +12,25 @@ the catalogue translates appear translated, none in English).
 That the Bengali student versions fail their tests follows from parity (the same code cells
 and grade ids as the English ones, tests/test_bengali_edition.py) and the English both-ways
 checks (tests/test_notebooks.py); tests/test_bengali_grading.py autogrades blank and filled
-Bengali submissions. The six executions run two at a time (one kernel each).
+Bengali submissions. The README's test command runs the notebooks once, with nbval, and these
+tests read those runs (tests/nbval_runs.py); run on their own, they execute the six notebooks
+themselves, two at a time (one kernel each).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import nbval_runs
 import notebook_course as nc
 import pytest
 
 from coursekit import language
-from instructor import editions, layout, translations
+from instructor import translations
 
 LANGUAGE = "bn"
 NOTEBOOKS = translations.source_notebooks(nc.ROOT)
@@ -41,25 +43,29 @@ def _id(path: Path) -> str:
 
 
 def _execute(notebook: Path, base: Path) -> tuple[Path, float, str | None]:
-    """The notebook in Bengali, executed in base/bn/lessons/lessonN/ (or base/bn/lab/) the way the
-    Validator does."""
+    """The notebook in Bengali as nbval ran it (the README's test command), or executed here in
+    base/bn/lessons/lessonN/ (or base/bn/lab/) the way the Validator does."""
     from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
-    assignment = notebook.parent.name
-    folder = base / LANGUAGE / layout.student_folder(assignment)
-    shutil.copytree(notebook.parent, folder, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-    nb = editions.translated_source(nc.ROOT, notebook, LANGUAGE)
+    bengali = nbval_runs.write_bengali_source(nc.ROOT, notebook, base)
+    executed = bengali.with_suffix(".executed.ipynb")
+    by_nbval = nbval_runs.executed(nbval_runs.BENGALI_SOURCES.get(notebook.resolve(), bengali))
+    if by_nbval is not None:
+        nb, seconds = by_nbval
+        nc.TIMINGS.append((f"execute Bengali {_id(notebook)}", seconds, "run by nbval"))
+        nbformat.write(nb, str(executed))
+        return executed, seconds, None
+    nb = nc.read_notebook(bengali)
     config = Config()
     config.Execute.timeout = 300
     started, crash = time.perf_counter(), None
     try:
-        nb, _ = Execute(config=config).preprocess(nb, {"metadata": {"path": str(folder)}})
+        nb, _ = Execute(config=config).preprocess(nb, {"metadata": {"path": str(bengali.parent)}})
     except Exception as error:  # noqa: BLE001 (reported by each test of the notebook)
         crash = f"{type(error).__name__}: {error}"
     seconds = time.perf_counter() - started
     nc.TIMINGS.append((f"execute Bengali {_id(notebook)}", seconds, ""))
-    executed = folder / f"{notebook.stem}.executed.ipynb"
     nbformat.write(nb, str(executed))
     return executed, seconds, crash
 

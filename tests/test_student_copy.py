@@ -88,10 +88,16 @@ def test_lesson_one_is_a_template_repository_with_nothing_else(tmp_path, capsys)
 
 
 def _assert_the_students_lines(destination: Path, readme: str, first: str) -> None:
-    """The handout's README gives the course's one line per system, and start.py opens `first`."""
+    """The handout's README gives the course's one line per system, and start.py opens `first`
+    in the students' JupyterLab, as the course's own start.py does (its server settings too)."""
     assert "```bash\npython3 start.py\n```" in readme and "```bat\npy start.py\n```" in readme
     assert f"`{first}`" in readme
-    assert start_module(destination).what_to_open(destination, None) == destination / first
+    start = start_module(destination)
+    assert start.what_to_open(destination, None) == destination / first
+    assert (destination / "start.py").read_bytes() == (ROOT / "start.py").read_bytes()
+    server_config = destination / start.STUDENT_SERVER_CONFIG
+    assert server_config.read_bytes() == (ROOT / start.STUDENT_SERVER_CONFIG).read_bytes()
+    assert (server_config.parent / "browser-open.html").is_file()
 
 
 def test_the_copy_installs_coursekit_and_nothing_instructor_only(tmp_path):

@@ -123,10 +123,13 @@ def what_to_open(course: Path, argument: str | None) -> Path:
 # What a student's JupyterLab leaves out or shows differently (instructors, who start
 # `jupyter lab` themselves, keep everything): nbgrader's instructor tools (Validate stays), the
 # question about Jupyter news that covers the first lesson, update checks, and Markdown files
-# opened as source instead of as a page (the lab's README links to the lab notebook).
+# opened as source instead of as a page (the lab's README links to the lab notebook). The
+# server's side (no unsaved mark on opening, the file browser at the course root) is in
+# STUDENT_SERVER_CONFIG.
 STUDENT_PAGE_CONFIG = {"disabledExtensions": {
     "@jupyter/nbgrader:create-assignment": True, "@jupyter/nbgrader:assignment-list": True,
     "@jupyter/nbgrader:course-list": True, "@jupyter/nbgrader:menu": True}}
+STUDENT_SERVER_CONFIG = "coursekit/student_server/jupyter_server_config.py"
 STUDENT_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Markdown Preview"}},
@@ -150,7 +153,8 @@ def jupyter_command(python: Path, course: Path, notebook: Path, as_root: bool,
     command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={course}",
                notebook.relative_to(course).as_posix()]
     if settings is not None:
-        command.append(f"--LabApp.app_settings_dir={settings}")
+        command += [f"--LabApp.app_settings_dir={settings}",
+                    f"--ServerApp.config_file={course / STUDENT_SERVER_CONFIG}"]
     return command + ["--allow-root"] if as_root else command
 
 

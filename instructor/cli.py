@@ -12,9 +12,9 @@ import sys
 from .authoring import build as build_module
 from .authoring import student_copy
 from .grading import grade
-from .lms import collect as collect_module
-from .lms import deadlines
-from .lms import formats as lms
+from .lms.formats import collect as collect_module
+from .lms.formats import deadlines
+from .lms.formats import formats as lms
 from .reports import marking
 
 ATTENTION = 3
@@ -208,8 +208,9 @@ def cmd_student_copy(args: argparse.Namespace) -> int:
                                           language=args.language)
     for warning in copy.warnings:
         print(f"warning (--force): {warning}", file=sys.stderr)
-    print(f"Student repository in {copy.destination}: {len(copy.notebooks)} notebook(s), coursekit/, "
-          "a README and one commit; no solutions/, source/, tests/ or instructor/.\n"
+    print(f"Student repository in {copy.destination}: {len(copy.notebooks)} notebook(s) generated "
+          "by nbgrader from source/, coursekit/, a README and one commit; no solutions/, source/, "
+          "tests/ or instructor/.\n"
           "Publish it as a template repository (e.g. for GitHub Classroom): create an empty "
           "repository, then `git remote add origin URL && git push -u origin main` in that folder.")
     return 0
@@ -235,6 +236,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"{len(changed)} source notebook(s) rebuilt from solutions/"
           + ("" if args.no_release else f"; student versions of {', '.join(assignments)} regenerated."))
     return 0
+
+
+STUDENT_COPY_OUTPUT = """\
+Write a git repository for students (one commit, ready to publish as a template, e.g. for GitHub
+Classroom) to a new folder DESTINATION. It holds:
+
+  lessons/lessonN/   each lesson of --lessons: its notebook, as nbgrader generates it from
+                     source/lessonN/ now (answers replaced by YOUR CODE HERE, hidden tests and
+                     outputs removed); never the notebooks of your working tree
+  lab/               with --lab: the lab notebook, generated the same way, and lab/README.md
+  coursekit/         the student toolkit the notebooks import (no answers)
+  start.py, requirements.txt, pyproject.toml
+                     what sets up and opens the course (the students' packages only: no grader,
+                     Dask or test tools)
+  README.md, .gitignore
+                     the students' README with the one line to type on each system
+
+--language bn hands out the Bengali edition under the same folder and file names (notebooks
+generated from the Bengali catalogues in translations/bn/, a Bengali README and
+.coursekit-language); the default is English. Never included: solutions/, source/, graders/,
+tests/, instructor/, nbgrader_config.py, the gradebook. Lessons whose recaps restate each other's
+answers are refused together unless --force.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -343,7 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("student-copy",
                             help="a git repository for students with only the handed-out notebooks "
-                                 "and coursekit/, ready to publish as a template")
+                                 "and coursekit/, ready to publish as a template",
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            description=STUDENT_COPY_OUTPUT)
     p.add_argument("destination", help="a new folder to write the copy to")
     p.add_argument("--lessons", type=int, nargs="*", help="lesson numbers handed out now, e.g. 1 2")
     p.add_argument("--lab", action="store_true", help="include the MNIST lab")

@@ -5,7 +5,9 @@ on loopback, in a throwaway copy of the course whose lessons 1 and 2 have their 
 in from the source notebooks. Then, as a student would: lesson 1 opens on its own, Run All, a
 quiz answer shows its explanation, nbgrader's Validate button reports success, a slider of
 lesson 2 redraws its plot, the lab's README, opened from the file browser, links to the lab
-notebook, and the Bengali lesson 1 shows Bengali text and a Bengali quiz. Screenshots of every step go to tests/artifacts/browser/ (git-ignored).
+notebook, and the Bengali lesson 1 shows Bengali text and a Bengali quiz. Throughout, the file
+browser shows the course from its root, and a notebook just opened is not marked unsaved.
+Screenshots of every step go to tests/artifacts/browser/ (git-ignored).
 
 Needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright's Python package, whose
 driver ships in the wheel; no ``playwright install``.
@@ -34,6 +36,7 @@ from notebook_course import (
     source_notebooks,
     student_notebooks,
 )
+from playwright.sync_api import expect
 from readme import first_lesson, jupyter_step
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
@@ -82,9 +85,10 @@ def start_jupyterlab(course: Path, state: Path) -> tuple[subprocess.Popen, str]:
     env.pop("MPLBACKEND", None)  # the notebook's own %matplotlib inline decides
     env.pop("COURSEKIT_DEMOS_STRICT", None)  # students' demos fall back, they do not raise
     # start.py's command, run by this environment's Python; the extra options only keep the
-    # test to itself: no browser of its own, loopback, a free port, no calls to the internet.
+    # test to itself (no browser of its own, loopback, a free port) and let it look inside
+    # JupyterLab (window.jupyterapp).
     command = [*words, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={free_port()}",
-               "--ServerApp.port_retries=0"]
+               "--ServerApp.port_retries=0", "--LabApp.expose_app_in_browser=True"]
     state.mkdir(parents=True, exist_ok=True)
     with open(state / "jupyterlab.log", "w") as log:  # the child keeps its own copy of the handle
         server = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -128,6 +132,42 @@ class Student:
         self.notebook().locator(".jp-Cell").first.wait_for(timeout=SERVER_START_SECONDS * 1000)
         self.page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle")).wait_for(
             timeout=SERVER_START_SECONDS * 1000)
+
+    def marked_unsaved_once_its_kernel_spoke(self) -> bool:
+        """Whether the notebook in view is marked changed once its kernel has answered the
+        kernel-info request: JupyterLab then writes the kernel's language_info into the notebook,
+        and any difference from the file is an unsaved change (the dot on the tab)."""
+        return self.page.evaluate("""async () => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            await panel.sessionContext.ready;
+            await panel.sessionContext.session.kernel.info;
+            await new Promise(resolve => setTimeout(resolve, 0));  // after JupyterLab's own handler
+            return panel.context.model.dirty;
+        }""")
+
+    def file_browser(self):
+        """The file browser's breadcrumbs, once JupyterLab has finished restoring it
+        (until then it may still move to the folder of the notebook in the URL)."""
+        if not self.page.locator(".jp-FileBrowser").is_visible():
+            self.page.locator(".jp-SideBar [data-id='filebrowser']").click()
+        self.page.locator("#filebrowser.jp-mod-restoring").wait_for(state="detached")
+        return self.page.locator(".jp-FileBrowser .jp-BreadCrumbs")
+
+    def listing_item(self, name: str):
+        return self.page.locator(".jp-DirListing-content .jp-DirListing-item").filter(
+            has=self.page.locator(".jp-DirListing-itemText", has_text=re.compile(f"^{re.escape(name)}$")))
+
+    def open_from_file_browser(self, *path: str) -> None:
+        """Double-click down from the course root, waiting at each folder for its own listing: a
+        double-click while the listing is still being replaced lands on the old folder's items
+        (the course root has a README.md too), or finds nothing and times out."""
+        crumbs = self.file_browser()
+        self.page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
+        expect(crumbs).to_have_text("/")
+        for depth, name in enumerate(path):
+            self.listing_item(name).dblclick()
+            if depth < len(path) - 1:
+                expect(crumbs).to_have_text(re.compile(f"{re.escape(name)}/?$"))
 
     def menu(self, menu: str, item: str) -> None:
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
@@ -197,10 +237,16 @@ def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
     me, _course, lesson1, lesson2 = student
     page = me.page
 
-    # 1. The set-up command opens lesson 1, served from the course root.
+    # 1. The set-up command opens lesson 1, with the whole course in the file browser, and the
+    # lesson is not marked unsaved once its kernel has started.
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current",
                  has_text=Path(lesson1).name).wait_for()
+    crumbs = me.file_browser()
+    expect(crumbs).to_have_text("/")
+    for name in ("lessons", "lab", "bn", "README.md"):
+        expect(me.listing_item(name)).to_have_count(1)
     me.screenshot("lesson1-opened")
+    assert not me.marked_unsaved_once_its_kernel_spoke(), f"{lesson1} is marked unsaved on opening"
     me.run_all()
     me.screenshot("lesson1-run-all")
     assert me.errors() == [], f"lesson 1 with every answer printed errors: {me.errors()}"
@@ -244,6 +290,7 @@ def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
     # the rest of the lesson is not needed here and would cost a minute.
     page.goto(page.url.split("/lab")[0] + f"/lab/tree/{lesson2}")
     me.wait_for_kernel()
+    assert not me.marked_unsaved_once_its_kernel_spoke(), f"{lesson2} is marked unsaved on opening"
     explorer = me.notebook().locator(".jp-CodeCell", has_text="def explorer(").first
     explorer.locator(".jp-InputPrompt").click()
     me.menu("Run", "Run All Above Selected Cell")
@@ -269,17 +316,8 @@ def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
     me.screenshot("lesson2-slider-after")
     assert image.get_attribute("src") != before, "moving the slider did not redraw the plot"
 
-    # 5. The file browser shows the whole course; the lab README links to the lab notebook.
-    if not page.locator(".jp-FileBrowser").is_visible():
-        page.locator(".jp-SideBar [data-id='filebrowser']").click()
-    page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
-    listing = page.locator(".jp-DirListing-content")
-    def item(name: str):
-        return listing.locator(".jp-DirListing-item").filter(
-            has=page.locator(".jp-DirListing-itemText", has_text=re.compile(f"^{re.escape(name)}$")))
-
-    item("lab").dblclick()
-    item("README.md").dblclick()  # opens rendered, as a page: start.py's students' settings
+    # 5. From the file browser, the lab README, which links to the lab notebook.
+    me.open_from_file_browser("lab", "README.md")  # opens rendered, as a page: start.py's settings
     link = page.locator(".jp-RenderedMarkdown a", has_text="mnist_lab.ipynb").first
     link.wait_for()
     me.screenshot("lab-readme")
@@ -287,11 +325,13 @@ def test_a_student_goes_from_the_first_lesson_to_the_lab(student):
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text="mnist_lab.ipynb").wait_for()
     me.notebook().locator(".jp-Cell").first.wait_for()
     me.screenshot("lab-notebook")
+    assert not me.marked_unsaved_once_its_kernel_spoke(), "the lab notebook is marked unsaved on opening"
 
     # 6. The Bengali edition: the same lesson 1 speaks Bengali, its quiz too (the kernel knows
     # the language from the edition's folder), and answers are checked as in English.
     page.goto(page.url.split("/lab")[0] + f"/lab/tree/bn/{lesson1}")
     me.wait_for_kernel()
+    assert not me.marked_unsaved_once_its_kernel_spoke(), f"bn/{lesson1} is marked unsaved on opening"
     me.notebook().locator(".jp-RenderedMarkdown", has_text=re.compile("[\u0980-\u09ff]")).first.wait_for()
     # A student's blank notebook: Run All stops at the first unanswered exercise's checks, after
     # the set-up cell and the opening quiz have run.

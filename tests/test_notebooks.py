@@ -1,7 +1,8 @@
 """Every notebook runs, and every graded test is honest.
 
-- Each source notebook executes top to bottom (nbval ``--nbval-lax`` semantics: errors fail,
-  outputs are not compared) and prints no warnings. Timings go to the terminal summary. (Model
+- Each source notebook executes top to bottom (run by nbval ``--nbval-lax`` in the README's test
+  command, tests/nbval_runs.py, whose outputs these tests read; run here only when nbval did not
+  run it in this session) and prints no warnings. Timings go to the terminal summary. (Model
   answers and recaps are generated from ``solutions/``: tests/test_one_source.py.)
 - Each graded test cell passes on the source notebook and fails on the student version,
   judged by nbgrader's own Validator.
@@ -10,8 +11,8 @@
 - Committed notebooks are clean (valid nbformat, no outputs, no execution counts) and use
   current APIs only.
 
-The executions are the expensive part: each source notebook runs once (shared by the
-execution, warning and Validator checks), each student version runs once per fake student
+The executions are the expensive part: each source notebook runs once (nbval's run, shared by
+the execution, warning and Validator checks), each student version runs once per fake student
 inside a single ``autograde`` per assignment (see ``notebook_course.TempCourse``).
 """
 

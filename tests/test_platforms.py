@@ -116,8 +116,8 @@ TEXT_IO = re.compile(r"\.(read_text|write_text)\(|(?<![.\w])open\(|\.open\(")
 
 
 def _without_maintainer_commands(text: str) -> str:
-    """The test command is for CI and maintainers on Linux, not for students."""
-    return re.sub(r"<!-- test-command -->\n```\w*\n.*?\n```", "", text, flags=re.DOTALL)
+    """The test commands are for CI and maintainers on Linux, not for students."""
+    return re.sub(r"<!-- (fast-)?test-command -->\n```\w*\n.*?\n```", "", text, flags=re.DOTALL)
 
 
 def _student_texts() -> dict[str, str]:

@@ -61,15 +61,37 @@ def test_students_jupyterlab_has_validate_but_no_instructor_tools_and_no_news_qu
     assert viewers == {"markdown": "Markdown Preview"}
     notebook = ROOT / "lessons" / "lesson1" / "01_loss_functions.ipynb"
     command = start.jupyter_command(Path("py"), ROOT, notebook, as_root=False, settings=folder)
-    assert command[-1] == f"--LabApp.app_settings_dir={folder}"
+    assert command[-2:] == [f"--LabApp.app_settings_dir={folder}",
+                            f"--ServerApp.config_file={ROOT / start.STUDENT_SERVER_CONFIG}"]
 
 
-def test_jupyterlab_serves_the_course_folder_and_allows_root_only_for_root():
-    notebook = ROOT / "lessons" / "lesson1" / "01_loss_functions.ipynb"
-    as_user = start.jupyter_command(Path("py"), ROOT, notebook, as_root=False)
-    assert as_user == ["py", "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
-                       "lessons/lesson1/01_loss_functions.ipynb"]
-    assert start.jupyter_command(Path("py"), ROOT, notebook, as_root=True) == as_user + ["--allow-root"]
+def test_students_server_hands_out_notebooks_in_this_python_s_language(tmp_path):
+    """JupyterLab marks a notebook changed when its kernel's language_info (with the exact Python
+    version) differs from the notebook's; the students' server hands notebooks of the
+    environment's kernel out with this Python's (the browser test checks the mark itself)."""
+    import asyncio
+    import platform
+
+    import nbformat
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config_file = ROOT / start.STUDENT_SERVER_CONFIG
+    config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    assert {name for name, on in config.ServerApp.jpserver_extensions.items() if not on} == {
+        f"nbgrader.server_extensions.{n}" for n in ("formgrader", "assignment_list", "course_list")}
+    manager = config.ServerApp.contents_manager_class(root_dir=str(tmp_path))
+    shipped = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+        "language_info": {"name": "python", "version": "3.11"}})
+    nbformat.write(shipped, str(tmp_path / "lesson.ipynb"))
+    other = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "ir", "display_name": "R"},
+                                               "language_info": {"name": "R"}})
+    nbformat.write(other, str(tmp_path / "other.ipynb"))
+
+    handed_out = asyncio.run(manager.get("lesson.ipynb"))["content"]["metadata"]["language_info"]
+    assert handed_out["name"] == "python" and handed_out["version"] == platform.python_version()
+    assert asyncio.run(manager.get("other.ipynb"))["content"]["metadata"]["language_info"] == {"name": "R"}
+    assert nbformat.read(str(tmp_path / "lesson.ipynb"), as_version=4) == shipped  # the file is left alone
 
 
 def _run(course: Path, *args: str, **env: str) -> subprocess.CompletedProcess:

@@ -1,24 +1,60 @@
-"""The student copy is a git repository with the handed-out notebooks and the toolkit, and no answers."""
+"""The student copy is a git repository with the handed-out notebooks and the toolkit, and no
+answers: its notebooks are what nbgrader generates from source/, whatever the working tree holds.
+
+Each copy generates its notebooks with nbgrader (several seconds); the tests of this module share
+nbgrader's output per course and language (``released``), generated once for every assignment
+they hand out, and the copy takes the assignments it asks for."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
+from notebook_course import NOT_COURSE_DIRS, fill_in_notebook, read_notebook, same_release_file
 from readme import start_module
 
+from instructor.authoring import editions, layout
 from instructor.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9_.-]+)")
+#: What the tests hand out, per language: nbgrader generates these once for the module.
+HANDED_OUT = {"en": ["lesson1", "lesson2", "lab"], "bn": ["lesson1", "lab"]}
 
 
-def _copy(destination: Path, *arguments: str) -> int:
-    return main(["--course", str(ROOT), "student-copy", str(destination), *arguments])
+@pytest.fixture(scope="module", autouse=True)
+def released(tmp_path_factory):
+    """``editions.build_edition`` run once per course and language for every assignment this
+    module hands out; each copy gets the assignments it asked for (nbgrader generates each
+    assignment on its own, so a part of the run is what a run of that part gives)."""
+    real = editions.build_edition
+    generated: dict[tuple[Path, str], Path] = {}
+
+    def build_edition(root, language, into=None, assignments=None):
+        key = (Path(root).resolve(), language)
+        if key not in generated:
+            generated[key] = real(root, language, tmp_path_factory.mktemp(f"released-{language}") / language,
+                                  HANDED_OUT[language])
+        into.mkdir(parents=True)
+        for assignment in assignments:
+            folder = layout.student_folder(assignment)
+            shutil.copytree(generated[key] / folder, into / folder)
+        return into
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(editions, "build_edition", build_edition)
+        yield
+
+
+def _copy(destination: Path, *arguments: str, course: Path = ROOT) -> int:
+    return main(["--course", str(course), "student-copy", str(destination), *arguments])
 
 
 def _git(folder: Path, *args: str) -> str:
@@ -52,10 +88,16 @@ def test_lesson_one_is_a_template_repository_with_nothing_else(tmp_path, capsys)
 
 
 def _assert_the_students_lines(destination: Path, readme: str, first: str) -> None:
-    """The handout's README gives the course's one line per system, and start.py opens `first`."""
+    """The handout's README gives the course's one line per system, and start.py opens `first`
+    in the students' JupyterLab, as the course's own start.py does (its server settings too)."""
     assert "```bash\npython3 start.py\n```" in readme and "```bat\npy start.py\n```" in readme
     assert f"`{first}`" in readme
-    assert start_module(destination).what_to_open(destination, None) == destination / first
+    start = start_module(destination)
+    assert start.what_to_open(destination, None) == destination / first
+    assert (destination / "start.py").read_bytes() == (ROOT / "start.py").read_bytes()
+    server_config = destination / start.STUDENT_SERVER_CONFIG
+    assert server_config.read_bytes() == (ROOT / start.STUDENT_SERVER_CONFIG).read_bytes()
+    assert (server_config.parent / "browser-open.html").is_file()
 
 
 def test_the_copy_installs_coursekit_and_nothing_instructor_only(tmp_path):
@@ -94,6 +136,36 @@ def test_each_lesson_alone_is_accepted(tmp_path):
         destination = tmp_path / f"lesson{number}"
         assert _copy(destination, "--lessons", number) == 0
         assert [p.name for p in (destination / "lessons").glob("lesson*")] == [f"lesson{number}"]
+
+
+def _work_on(notebook: Path) -> None:
+    """What a student's (or an instructor's) try of a lesson leaves: every answer typed in, and
+    outputs under every code cell."""
+    sources = {p.name: p for p in (ROOT / "source").glob("*/*.ipynb")}
+    answered, problems = fill_in_notebook(read_notebook(notebook), read_notebook(sources[notebook.name]))
+    assert not problems, problems
+    for number, cell in enumerate(c for c in answered.cells if c.cell_type == "code"):
+        cell.execution_count = number + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"worked on {number}\n")]
+    nbformat.write(answered, str(notebook))
+
+
+def test_a_handout_from_a_clone_where_lesson_1_was_worked_on_has_no_answers_and_no_outputs(tmp_path):
+    clone = tmp_path / "course"
+    shutil.copytree(ROOT, clone, ignore=lambda folder, names: {n for n in names if n in NOT_COURSE_DIRS
+                                                               or n.endswith(".egg-info")})
+    worked_on = clone / "lessons" / "lesson1" / "01_loss_functions.ipynb"
+    _work_on(worked_on)
+    assert not same_release_file(ROOT / "lessons" / "lesson1" / worked_on.name, worked_on)
+
+    destination = tmp_path / "for-students"
+    assert _copy(destination, "--lessons", "1", course=clone) == 0
+    handed_out = destination / "lessons" / "lesson1" / worked_on.name
+    # nbgrader's student version (the committed one is kept equal to it by test_student_versions).
+    assert same_release_file(ROOT / "lessons" / "lesson1" / worked_on.name, handed_out)
+    cells = json.loads(handed_out.read_text(encoding="utf-8"))["cells"]
+    assert not [c for c in cells if c.get("outputs") or c.get("execution_count")]
+    assert sum("YOUR CODE HERE" in "".join(c["source"]) for c in cells) >= 5
 
 
 def test_force_hands_out_the_recap_with_a_warning(tmp_path, capsys):

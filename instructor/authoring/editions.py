@@ -41,6 +41,8 @@ COURSE_FILES = ("nbgrader_config.py",)
 COURSE_DIRS = ("instructor",)
 #: The catalogue entry of nbgrader's "YOUR ANSWER HERE" (coursekit.language.answer_stub).
 ANSWER_STUB = "ui:nbgrader/answer-stub"
+#: The course's own language: its edition is generated from the sources as they are.
+ENGLISH = "en"
 
 
 def edition_dir(root: Path, language: str) -> Path:
@@ -84,16 +86,18 @@ def runtime_texts(root: Path, language: str) -> dict[str, dict[str, str]]:
     return {"texts": dict(sorted(texts.items())), "messages": dict(sorted(messages.items()))}
 
 
-def _write_sources(root: Path, scratch: Path, language: str) -> list[str]:
+def _write_sources(root: Path, scratch: Path, language: str, only: list[str] | None = None) -> list[str]:
     assignments = []
     for folder in sorted((root / "source").iterdir()):
-        if not folder.is_dir() or not any(folder.glob("*.ipynb")):
+        if not folder.is_dir() or not any(folder.glob("*.ipynb")) or (only and folder.name not in only):
             continue
         assignments.append(folder.name)
         target = scratch / "source" / folder.name
         target.mkdir(parents=True)
         for item in folder.iterdir():
-            if item.suffix == ".ipynb":
+            if item.suffix == ".ipynb" and language == ENGLISH:
+                shutil.copyfile(item, target / item.name)
+            elif item.suffix == ".ipynb":
                 nbformat.write(translated_source(root, item, language), str(target / item.name))
             elif item.is_file():
                 translated = root / "translations" / language / folder.name / item.name
@@ -131,8 +135,10 @@ def _generate(scratch: Path, assignments: list[str], language: str) -> None:
         raise grade.GradingError(f"nbgrader could not generate the {language} student versions:\n{details}")
 
 
-def build_edition(root: Path, language: str, into: Path | None = None) -> Path:
-    """Generate the student versions of ``language`` into ``into`` (default: ``<root>/<language>``)."""
+def build_edition(root: Path, language: str, into: Path | None = None,
+                  assignments: list[str] | None = None) -> Path:
+    """Generate the student versions of ``language`` (``en``: the course's own) into ``into``
+    (default: ``<root>/<language>``), of every assignment or only of ``assignments``."""
     into = into or edition_dir(root, language)
     with tempfile.TemporaryDirectory(prefix=f"edition-{language}-") as tmp:
         scratch = Path(tmp) / "course"
@@ -145,7 +151,7 @@ def build_edition(root: Path, language: str, into: Path | None = None) -> Path:
                 config.write(f"\nc.ClearSolutions.text_stub = {stub!r}\n")
         for name in COURSE_DIRS:
             shutil.copytree(root / name, scratch / name, ignore=shutil.ignore_patterns("__pycache__"))
-        assignments = _write_sources(root, scratch, language)
+        assignments = _write_sources(root, scratch, language, assignments)
         _generate(scratch, assignments, language)
         if into.exists():
             shutil.rmtree(into)

@@ -5,7 +5,10 @@ The course repository holds the answer key (``solutions/``), the instructor note
 answers. Students of a graded course get only what has been handed out so far, as a git
 repository with one commit, ready to publish as a template (GitHub Classroom, GitLab...):
 
-- ``lessons/lessonN/`` of the lessons asked for, and ``lab/`` with ``--lab`` (the course's layout);
+- ``lessons/lessonN/`` of the lessons asked for, and ``lab/`` with ``--lab`` (the course's layout),
+  as nbgrader generates them from ``source/`` at the time of the copy (in a scratch course, with
+  ``instructor/authoring/editions.py``), never copied from the working tree, where a tried-out notebook
+  would carry its answers and outputs;
 - ``coursekit/``, a ``pyproject.toml`` that packages only coursekit (no instructor or test
   extras), the students' ``requirements.txt`` and ``start.py``, which sets up and opens the
   course the same way on Windows, macOS and Linux;
@@ -21,13 +24,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import answers, layout
+from . import answers, editions, layout
 
 GITIGNORE = """\
 .venv/
@@ -179,17 +183,20 @@ def _restated(student_notebook: Path, functions: set[str], lines: set[str]
     return cells, sorted(set(found_functions)), list(dict.fromkeys(found_lines))
 
 
-def recap_reveals(course_root: Path, assignments: list[str], source: str = "source") -> list[Reveal]:
-    """Notebooks of ``assignments`` (in the order students meet them) that restate answers of an
-    earlier assignment of the same list."""
+def recap_reveals(course_root: Path, assignments: list[str], source: str = "source",
+                  released: Path | None = None) -> list[Reveal]:
+    """Notebooks of ``assignments`` (in the order students meet them; their student versions in
+    ``released``, default the course's own) that restate answers of an earlier assignment of the
+    same list."""
     course_root = Path(course_root)
+    released = Path(released) if released is not None else course_root
     markers = answers.Markers.of_course(course_root)
     reveals = []
     for position, earlier in enumerate(assignments):
         functions, lines = _answers(sorted((course_root / source / earlier).glob("*.ipynb")), markers)
         for later in assignments[position + 1:]:
             folder = layout.student_folder(later)
-            for notebook in sorted((course_root / folder).glob("*.ipynb")):
+            for notebook in sorted((released / folder).glob("*.ipynb")):
                 cells, found_functions, found_lines = _restated(notebook, functions, lines)
                 if cells:
                     reveals.append(Reveal(earlier, f"{folder}/{notebook.name}", cells,
@@ -272,27 +279,37 @@ def _git_config(key: str) -> str:
 def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
                       include_lab: bool, *, force: bool = False, source: str = "source",
                       language: str = "en") -> StudentCopy:
-    """Write the student repository to ``destination`` (a new folder). ``language="bn"`` hands
-    out the Bengali edition (``bn/``) under the same folder and notebook names, so submissions
-    of both editions are graded alike."""
+    """Write the student repository to ``destination`` (a new folder), with the student versions
+    nbgrader generates from ``source/`` now. ``language="bn"`` hands out the Bengali edition
+    (generated as ``bn/`` is) under the same folder and notebook names, so submissions of both
+    editions are graded alike."""
     course_root, destination = Path(course_root).resolve(), Path(destination).resolve()
     if destination.exists() and any(destination.iterdir()):
         raise StudentCopyError(f"{destination} already exists and is not empty; choose a new folder "
                                "(nothing is overwritten).")
     if destination == course_root or course_root in destination.parents:
         raise StudentCopyError(f"{destination} is inside the course folder; write the copy elsewhere.")
-    available = layout.lesson_folders(course_root)
-    unknown = sorted(set(lessons) - set(available))
+    available = {int(folder.name[len("lesson"):]) for folder in (course_root / source).iterdir()
+                 if folder.is_dir() and layout.is_lesson(folder.name)}
+    unknown = sorted(set(lessons) - available)
     if unknown:
-        raise StudentCopyError(f"no lesson {unknown} in {course_root / layout.LESSONS} (folders lesson1/, "
+        raise StudentCopyError(f"no lesson {unknown} in {course_root / source} (folders lesson1/, "
                                f"lesson2/ ...); available: {sorted(available)}.")
     if not lessons and not include_lab:
         raise StudentCopyError("nothing to copy: name lessons (e.g. --lessons 1 2) and/or --lab.")
     assignments = [f"lesson{number}" for number in sorted(set(lessons))]
     assignments += ["lab"] if include_lab else []
     folders = [layout.student_folder(assignment) for assignment in assignments]
+    with tempfile.TemporaryDirectory(prefix="student-copy-") as scratch:
+        released = editions.build_edition(course_root, language, Path(scratch) / language, assignments)
+        return _write_copy(course_root, destination, released, assignments, folders, lessons,
+                           include_lab, force=force, source=source, language=language)
 
-    reveals = recap_reveals(course_root, assignments, source)
+
+def _write_copy(course_root: Path, destination: Path, released: Path, assignments: list[str],
+                folders: list[str], lessons: list[int], include_lab: bool, *, force: bool,
+                source: str, language: str) -> StudentCopy:
+    reveals = recap_reveals(course_root, assignments, source, released)
     if reveals and not force:
         given_away = sorted({r.answers_of for r in reveals})
         raise StudentCopyError(
@@ -309,18 +326,9 @@ def make_student_copy(course_root: Path, destination: Path, lessons: list[int],
     (destination / "pyproject.toml").write_text(
         student_pyproject((course_root / "pyproject.toml").read_text(encoding="utf-8")))
     notebooks = []
-    edition = course_root if language == "en" else course_root / language
-    missing = [f for f in folders if not (edition / f).is_dir()]
-    if missing:
-        raise StudentCopyError(f"the {language} edition has no {', '.join(missing)} in {edition}; "
-                               f"build it first (python -m instructor.authoring.editions {language}).")
     for folder in folders:
-        copied = shutil.copytree(edition / folder, destination / folder,
-                                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        copied = shutil.copytree(released / folder, destination / folder)
         notebooks += sorted(Path(copied).glob("*.ipynb"))
-    if not notebooks:
-        raise StudentCopyError(f"no notebook in {', '.join(folders)}: generate the student versions "
-                               "first (nbgrader generate_assignment NAME --force).")
     parts = [f"lesson{'s' if len(lessons) > 1 else ''} {', '.join(map(str, sorted(set(lessons))))}"] \
         if lessons else []
     if include_lab:

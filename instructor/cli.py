@@ -12,9 +12,9 @@ import sys
 from .authoring import build as build_module
 from .authoring import student_copy
 from .grading import grade
+from .lms import formats as lms
 from .lms.formats import collect as collect_module
 from .lms.formats import deadlines
-from .lms.formats import formats as lms
 from .reports import marking
 
 ATTENTION = 3

@@ -56,8 +56,8 @@ from browser import CHROMIUM, MISSING, launch, stop
 
 from instructor import cli
 from instructor.grading import grade
+from instructor.lms import formats as lms
 from instructor.lms.formats import collect, deadlines
-from instructor.lms.formats import formats as lms
 from instructor.reports import class_report
 
 REPO = Path(__file__).resolve().parents[1]

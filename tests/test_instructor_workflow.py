@@ -394,7 +394,7 @@ def test_rosters_say_clearly_what_is_wrong(tmp_path):
 
 
 def test_the_lms_column_is_the_exports_own_or_refused_when_unclear(tmp_path):
-    from instructor.lms.formats import formats as lms
+    from instructor.lms import formats as lms
 
     export = tmp_path / "gradebook.csv"
     export.write_text("Student,ID,SIS User ID,SIS Login ID,Section,MNIST lab (424242),Lesson 2 (4243),"

@@ -4,8 +4,10 @@ Builds a throwaway course (never the repository) with the MNIST lab and N submis
 realistic mix (40 by default: 16 perfect, 10 partial, 8 blank, 5 with an error, 1 endless
 loop), then times ``python -m instructor autograde lab --force``
 
-- serially (``--jobs 1``), with ``--jobs 2``, and on a ``dask.distributed.LocalCluster`` with two
-  worker processes (``--scheduler``), every notebook in its own bubblewrap sandbox;
+- serially (``--jobs 1``), with ``--jobs 2``, and on a Dask cluster of two worker processes
+  started from the command line as the instructors' guide says (``dask scheduler``, ``dask
+  worker``, ``--scheduler``), every notebook in its own bubblewrap sandbox; each run's grades
+  are compared with the serial run's, cell by cell;
 - and, for one perfect submission, the sandboxed run against nbgrader's own ``Execute`` in an
   unsandboxed kernel (the cost of the sandbox and the judge for an honest submission).
 
@@ -32,7 +34,9 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+import dask_cli
 
 from instructor import cli
 from instructor.grading import grade
@@ -85,7 +89,6 @@ def _course(root: Path) -> grade.Course:
     root.mkdir(parents=True)
     shutil.copy(REPO / "nbgrader_config.py", root)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(REPO / "instructor", root / "instructor", ignore=ignore)
     shutil.copytree(REPO / "source" / "lab", root / "source" / "lab", ignore=ignore)
     course = grade.Course.load(root)
     code, output = grade.run_nbgrader(course, ["generate_assignment", "lab", "--force"])
@@ -105,6 +108,9 @@ def _plain_nbgrader(course: grade.Course, student: str) -> float:
     """Today's engine without the sandbox: nbgrader's Execute in an ordinary kernel."""
     config = course.root / "nbgrader_config.py"
     text = config.read_text()
+    sandboxed = '"instructor.grading.preprocessors.SandboxedExecute"'
+    if sandboxed not in text:  # else this would time the sandbox against itself
+        raise SystemExit(f"nbgrader_config.py no longer names {sandboxed}: update the benchmark")
     config.write_text(text.replace('"instructor.grading.preprocessors.SandboxedExecute"', '"nbgrader.preprocessors.Execute"'))
     try:
         started = time.perf_counter()
@@ -143,19 +149,19 @@ def main() -> None:
         print(f"one honest submission, whole command: nbgrader Execute (no sandbox) {plain:.1f} s, "
               f"sandbox + judge {sandboxed:.1f} s ({sandboxed / plain:.2f}x)")
 
-        rows = [("serial (--jobs 1)", _autograde(course, "--jobs", "1"))]
-        rows.append(("--jobs 2", _autograde(course, "--jobs", "2")))
+        rows = [("serial (--jobs 1)", _autograde(course, "--jobs", "1"), dask_cli.grades(course, "lab"))]
+        rows.append(("--jobs 2", _autograde(course, "--jobs", "2"), dask_cli.grades(course, "lab")))
         if not args.skip_dask:
-            from distributed import LocalCluster
-
-            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None) as cluster:
-                rows.append(("Dask LocalCluster, 2 workers",
-                             _autograde(course, "--scheduler", cluster.scheduler_address)))
-        serial = rows[0][1]
-        print(f"\n{'how':<30} {'total':>9} {'per submission':>15} {'speed-up':>9}")
-        for name, seconds in rows:
-            print(f"{name:<30} {seconds:8.1f}s {seconds / n:14.1f}s {serial / seconds:8.2f}x")
+            folder = Path(tmp) / "dask"
+            folder.mkdir()
+            with dask_cli.cluster(folder, workers=2) as address:
+                rows.append(("Dask CLI cluster, 2 workers", _autograde(course, "--scheduler", address),
+                             dask_cli.grades(course, "lab")))
+        serial, expected = rows[0][1], rows[0][2]
+        print(f"\n{'how':<30} {'total':>9} {'per submission':>15} {'speed-up':>9}  grades")
+        for name, seconds, grades in rows:
+            same = "identical" if grades == expected else "DIFFERENT from the serial run's"
+            print(f"{name:<30} {seconds:8.1f}s {seconds / n:14.1f}s {serial / seconds:8.2f}x  {same}")
         print(f"\n({os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end)")
 
 

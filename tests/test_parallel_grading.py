@@ -14,16 +14,11 @@ stopped with the reason, and everyone else is graded and recorded, in every mode
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
 
+import dask_cli
 import nbformat
 import pytest
 from tiny_assignment import (
@@ -69,50 +64,12 @@ STUDENTS = {"perfect": sum(POINTS.values()), "blank": 0.0, "half": POINTS["tests
 
 
 def _grades(course: grade.Course) -> dict[str, dict[str, float | None]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.db_url) as gradebook:
-        return {s.id: {g.name: g.score for nb in gradebook.find_submission(ASSIGNMENT, s.id).notebooks
-                       for g in nb.grades} for s in gradebook.students}
-
-
-@contextlib.contextmanager
-def _dask_cluster(folder, distributed, workers: int = 2):
-    """A scheduler and one process per worker, from the command line, as an instructor starts them."""
-    dask = os.path.join(os.path.dirname(sys.executable), "dask")
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    scheduler_file = folder / "scheduler.json"
-    common = {"cwd": folder, "env": environment, "stdout": subprocess.DEVNULL,
-              "stderr": open(folder / "dask.log", "wb"),  # noqa: SIM115 (closed when the cluster stops)
-              "start_new_session": True}
-    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                   "--scheduler-file", str(scheduler_file)], **common)]
-    try:
-        started = time.monotonic()
-        while not scheduler_file.is_file() and time.monotonic() - started < 60:
-            time.sleep(0.1)
-        processes.append(subprocess.Popen(
-            [dask, "worker", "--scheduler-file", str(scheduler_file), "--nworkers", str(workers),
-             "--nthreads", "1", "--no-dashboard", "--local-directory", str(folder)], **common))
-        with distributed.Client(scheduler_file=str(scheduler_file), timeout="60s") as client:
-            client.wait_for_workers(workers, timeout=60)
-            address = client.scheduler.address
-        yield address
-    finally:
-        for process in reversed(processes):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        common["stderr"].close()
+    return dask_cli.grades(course, ASSIGNMENT)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("distributed")
     root = tmp_path_factory.mktemp("parallel") / "course"
     (root / "source" / ASSIGNMENT).mkdir(parents=True)
     shutil.copy(REPO / "nbgrader_config.py", root)
@@ -142,7 +99,7 @@ def runs(tmp_path_factory):
         results[name] = (code, output, _grades(course))
     results["report"] = _report(root)
     results["export"] = cli_run("--course", str(root), "export", "--to", str(root / "grades.csv"))
-    with _dask_cluster(tmp_path_factory.mktemp("dask"), distributed) as address:
+    with dask_cli.cluster(tmp_path_factory.mktemp("dask")) as address:
         code, output = cli_run("--course", str(root), "autograde", ASSIGNMENT, "--force",
                                "--scheduler", address)
         results["dask"] = (code, output, _grades(course))

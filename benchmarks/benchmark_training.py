@@ -235,13 +235,21 @@ def _median_ratio(numerators: list[float], denominators: list[float]) -> float:
     return statistics.median(a / b for a, b in zip(numerators, denominators))
 
 
-def accuracy_run(epochs: int) -> tuple[float, float]:
+# Chosen on a validation tenth of the training digits (epochs 15 or 30, lr 0.05 or 0.1, batch 32
+# or 64: 30, 0.1 and 32 were best there), then trained on all of them: the test digits chose nothing.
+ACCURACY_RUN = {"epochs": 30, "batch_size": 32, "lr": 0.1}
+
+
+def accuracy_run(quick: bool) -> tuple[float, float, int, int]:
+    """Test accuracy, training seconds and the split's sizes of a 784-256-128-10 ReLU network."""
     x_train, y_train, x_test, y_test = load_mnist()
     net = make_net((784, 256, 128, 10))
+    settings = {**ACCURACY_RUN, "epochs": 1} if quick else ACCURACY_RUN
     start = time.perf_counter()
-    fit(net, x_train, y_train, CrossEntropyLoss(), epochs=epochs, batch_size=32, lr=0.05, seed=0)
+    fit(net, x_train, y_train, CrossEntropyLoss(), seed=0, **settings)
     seconds = time.perf_counter() - start
-    return float((net.forward(x_test).argmax(axis=1) == y_test).mean()), seconds
+    accuracy = float((net.forward(x_test).argmax(axis=1) == y_test).mean())
+    return accuracy, seconds, len(x_train), len(x_test)
 
 
 def print_table(times: dict, samples: int, clock: str, meaning: str, rates: list[float],
@@ -304,7 +312,7 @@ def main() -> None:
                                                 for clock, rate in rates[-1].items()}))
     theirs.close()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    accuracy, seconds = accuracy_run(1 if args.quick else 15)
+    accuracy, seconds, n_train, n_test = accuracy_run(args.quick)
 
     print(f"NumPy {np.__version__}, {threads} BLAS thread(s) for both, {samples:,} samples, "
           f"batch {BATCH}, {rounds} round(s); load average {os.getloadavg()[0]:.1f} on "
@@ -322,7 +330,9 @@ def main() -> None:
         print(f"With {threads} threads, CPU time also counts the time a thread spins waiting for "
               "the other at the end of each product: read the wall-clock table.")
 
-    print(f"\n784-256-128-10 ReLU on the bundled MNIST split (8,000 train / 2,000 test): "
+    epochs = 1 if args.quick else ACCURACY_RUN["epochs"]
+    print(f"\n784-256-128-10 ReLU on the bundled MNIST digits ({n_train:,} to train, {n_test:,} to "
+          f"test), {epochs} epoch(s), batch {ACCURACY_RUN['batch_size']}, lr {ACCURACY_RUN['lr']}: "
           f"test accuracy {accuracy:.3f} after {seconds:.1f} s of training")
 
 

@@ -110,6 +110,24 @@ def test_benchmark_runs_and_prints_its_table():
         assert expected in result.stdout, result.stdout
 
 
+def test_the_profile_runs_and_times_every_step_of_a_batch():
+    """A smoke run of the README's "Where the time goes" (no timing asserted): every layer's
+    forward, backward and update, the gather and the loss appear, for both networks."""
+    import sys
+
+    result = subprocess.run([sys.executable, "benchmarks/profile_training.py", "--batches", "20",
+                             "--runs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    for layer in ("Linear(784 -> 128)", "Linear(784 -> 256)", "Linear(256 -> 128)", "ReLU()", "Softmax()"):
+        for step in ("forward ", "backward", "update  "):
+            assert f"{step} {layer}" in result.stdout, (step, layer, result.stdout)
+    for expected in ("the batch gather", "the loss: forward", "the loss: backward", "one batch",
+                     "the matmul floor of a batch"):
+        rows = [line for line in result.stdout.splitlines() if line.strip().startswith(expected)]
+        assert len(rows) == 2, (expected, result.stdout)  # one row per network
+
+
 def test_the_top_level_reads_as_the_design_card():
     """Lessons under lessons/, next to lab/, source/, solutions/ and tests/; nbgrader writes them
     there (instructor/authoring/layout.py), the Bengali edition mirrors it."""

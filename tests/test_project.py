@@ -99,33 +99,34 @@ def test_fit_records_the_curves_the_lessons_plot(rng):
                                                                              CrossEntropyLoss())
 
 
-def test_benchmark_runs_and_prints_its_table():
-    """A smoke run (seconds, no timing asserted): the benchmark must not rot."""
+def run_benchmark(script: str, *arguments: str) -> str:
+    """What benchmarks/<script> prints, run as the README runs it; fails on a non-zero exit."""
     import sys
 
-    result = subprocess.run([sys.executable, "benchmarks/benchmark_training.py", "--quick"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run([sys.executable, f"benchmarks/{script}", *arguments], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_benchmark_runs_and_prints_its_table():
+    """A smoke run (seconds, no timing asserted): the benchmark must not rot."""
+    stdout = run_benchmark("benchmark_training.py", "--quick")
     for expected in ("matmul rate", "784-128-10", "784-256-128-10", "x floor", "test accuracy"):
-        assert expected in result.stdout, result.stdout
+        assert expected in stdout, stdout
 
 
 def test_the_profile_runs_and_times_every_step_of_a_batch():
     """A smoke run of the README's "Where the time goes" (no timing asserted): every layer's
     forward, backward and update, the gather and the loss appear, for both networks."""
-    import sys
-
-    result = subprocess.run([sys.executable, "benchmarks/profile_training.py", "--batches", "20",
-                             "--runs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            check=False)
-    assert result.returncode == 0, result.stderr
+    stdout = run_benchmark("profile_training.py", "--batches", "20", "--runs", "1")
     for layer in ("Linear(784 -> 128)", "Linear(784 -> 256)", "Linear(256 -> 128)", "ReLU()", "Softmax()"):
         for step in ("forward ", "backward", "update  "):
-            assert f"{step} {layer}" in result.stdout, (step, layer, result.stdout)
+            assert f"{step} {layer}" in stdout, (step, layer, stdout)
     for expected in ("the batch gather", "the loss: forward", "the loss: backward", "one batch",
                      "the matmul floor of a batch"):
-        rows = [line for line in result.stdout.splitlines() if line.strip().startswith(expected)]
-        assert len(rows) == 2, (expected, result.stdout)  # one row per network
+        rows = [line for line in stdout.splitlines() if line.strip().startswith(expected)]
+        assert len(rows) == 2, (expected, stdout)  # one row per network
 
 
 def test_the_top_level_reads_as_the_design_card():
